@@ -53,3 +53,24 @@ err-name-separator = A hyphen, apostrophe or space can stand only between letter
 err-academic-year-format = Write the academic year as 2026-2027.
 err-academic-year-consecutive = The second year must follow the first (2026-2027).
 err-academic-year-range = The academic year must start between 2000 and 2199.
+
+## Working-day calendar
+
+holiday-new-year = New Year
+holiday-orthodox-christmas = Orthodox Christmas
+holiday-womens-day = International Women's Day
+holiday-nauryz = Nauryz
+holiday-unity-day = Day of Unity of the People of Kazakhstan
+holiday-defender-day = Defender of the Fatherland Day
+holiday-victory-day = Victory Day
+holiday-capital-day = Capital Day
+holiday-constitution-day = Constitution Day of the Republic of Kazakhstan
+holiday-republic-day = Republic Day
+holiday-independence-day = Independence Day
+holiday-kurban-ait = First day of Kurban Ait
+holiday-transferred = Day off in lieu of a holiday that fell on a day off
+holiday-decree-day-off = Day off by government decree
+
+err-calendar-no-working-weekday = At least one day of the week must be a working day.
+err-calendar-decree-conflict = The same day cannot be both an extra day off and a working day.
+err-calendar-kurban-ait-year = The date of Kurban Ait must be in the year it is given for.

@@ -53,3 +53,24 @@ err-name-separator = Сызықша, апостроф немесе бос оры
 err-academic-year-format = Оқу жылын 2026-2027 түрінде жазыңыз.
 err-academic-year-consecutive = Оқу жылының екінші жылы біріншісінен кейін келуі керек (2026-2027).
 err-academic-year-range = Оқу жылы 2000 бен 2199 жылдар аралығында басталуы керек.
+
+## Working-day calendar
+
+holiday-new-year = Жаңа жыл
+holiday-orthodox-christmas = Православиелік Рождество
+holiday-womens-day = Халықаралық әйелдер күні
+holiday-nauryz = Наурыз мейрамы
+holiday-unity-day = Қазақстан халқының бірлігі мерекесі
+holiday-defender-day = Отан қорғаушы күні
+holiday-victory-day = Жеңіс күні
+holiday-capital-day = Астана күні
+holiday-constitution-day = Қазақстан Республикасының Конституциясы күні
+holiday-republic-day = Республика күні
+holiday-independence-day = Тәуелсіздік күні
+holiday-kurban-ait = Құрбан айттың бірінші күні
+holiday-transferred = Мереке демалыс күніне сәйкес келгендіктен ауыстырылған демалыс күні
+holiday-decree-day-off = Үкімет қаулысы бойынша демалыс күні
+
+err-calendar-no-working-weekday = Аптаның кемінде бір күні жұмыс күні болуы керек.
+err-calendar-decree-conflict = Бір күн әрі қосымша демалыс, әрі жұмыс күні бола алмайды.
+err-calendar-kurban-ait-year = Құрбан айт күні көрсетілген жылға жатуы керек.

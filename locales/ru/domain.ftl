@@ -53,3 +53,24 @@ err-name-separator = Дефис, апостроф или пробел могут
 err-academic-year-format = Укажите учебный год в виде 2026-2027.
 err-academic-year-consecutive = Второй год учебного года должен следовать за первым (2026-2027).
 err-academic-year-range = Учебный год должен начинаться между 2000 и 2199 годом.
+
+## Working-day calendar
+
+holiday-new-year = Новый год
+holiday-orthodox-christmas = Православное Рождество
+holiday-womens-day = Международный женский день
+holiday-nauryz = Наурыз мейрамы
+holiday-unity-day = Праздник единства народа Казахстана
+holiday-defender-day = День защитника Отечества
+holiday-victory-day = День Победы
+holiday-capital-day = День Столицы
+holiday-constitution-day = День Конституции Республики Казахстан
+holiday-republic-day = День Республики
+holiday-independence-day = День Независимости
+holiday-kurban-ait = Первый день Курбан айта
+holiday-transferred = Выходной день, перенесённый с праздника, совпавшего с выходным
+holiday-decree-day-off = Выходной день по постановлению Правительства
+
+err-calendar-no-working-weekday = Хотя бы один день недели должен быть рабочим.
+err-calendar-decree-conflict = Один и тот же день не может быть и дополнительным выходным, и рабочим.
+err-calendar-kurban-ait-year = Дата Курбан айта должна относиться к указанному году.

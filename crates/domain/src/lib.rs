@@ -11,4 +11,5 @@
 //! User-facing text is never here: errors and outcomes expose Fluent message keys whose texts
 //! live in `locales/{kk,ru,en}/domain.ftl`.
 
+pub mod calendar;
 pub mod ids;
