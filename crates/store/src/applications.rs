@@ -1,0 +1,566 @@
+//! Applications (өтініш / заявление), their documents and their timeline.
+//!
+//! Statuses are stored as the `domain::ApplicationStatus` codes; which transitions are allowed is
+//! the domain's decision. This module guarantees the storage half: a transition happens only
+//! from the state the caller saw (so two clerks or a double click cannot both act), the
+//! timeline event and the audit record commit with it, and a submission is idempotent by key.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::audit::{self, AuditEntry};
+use crate::{Store, StoreError, StoredBlob, with_pool, with_tx};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApplicationRecord {
+    pub id: i64,
+    pub number: Option<String>,
+    pub campaign_id: i64,
+    pub parent_id: i64,
+    pub channel: String,
+    pub status: String,
+    pub child_iin: String,
+    pub child_surname: String,
+    pub child_given_name: String,
+    pub child_patronymic: Option<String>,
+    pub child_birth_date: NaiveDate,
+    pub citizenship: String,
+    pub relation: String,
+    pub born_abroad: bool,
+    pub special_needs: bool,
+    pub street_id: Option<i64>,
+    pub house: Option<i64>,
+    pub flat: String,
+    pub school_id: Option<i64>,
+    pub in_territory: bool,
+    pub language: Option<String>,
+    pub grade: i64,
+    pub study_form: String,
+    pub age_confirmed: bool,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub received_on: Option<NaiveDate>,
+    pub deadline: Option<NaiveDate>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub staff_comment: Option<String>,
+    pub refusal_ground: Option<String>,
+    pub signed_document: Option<String>,
+    pub signature_cms: Option<String>,
+    pub submit_key: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ApplicationRecord {
+    pub fn child_full_name(&self) -> String {
+        match &self.child_patronymic {
+            Some(p) if !p.is_empty() => format!("{} {} {}", self.child_surname, self.child_given_name, p),
+            _ => format!("{} {}", self.child_surname, self.child_given_name),
+        }
+    }
+}
+
+const APP_COLUMNS: &str = "id, number, campaign_id, parent_id, channel, status, child_iin, child_surname, \
+    child_given_name, child_patronymic, child_birth_date, citizenship, relation, born_abroad, special_needs, \
+    street_id, house, flat, school_id, in_territory, language, grade, study_form, age_confirmed, consent_at, \
+    submitted_at, received_on, deadline, decided_at, staff_comment, refusal_ground, signed_document, \
+    signature_cms, submit_key, version, created_at, updated_at";
+
+/// The form's content, as parsed and checked by the web layer with the domain's rules.
+#[derive(Clone, Debug)]
+pub struct ApplicationForm {
+    pub child_iin: String,
+    pub child_surname: String,
+    pub child_given_name: String,
+    pub child_patronymic: Option<String>,
+    pub child_birth_date: NaiveDate,
+    pub citizenship: String,
+    pub relation: String,
+    pub born_abroad: bool,
+    pub special_needs: bool,
+    pub street_id: Option<i64>,
+    pub house: Option<i64>,
+    pub flat: String,
+    pub school_id: Option<i64>,
+    pub in_territory: bool,
+    pub language: Option<String>,
+    pub grade: i64,
+    pub study_form: String,
+    pub age_confirmed: bool,
+    pub consent: bool,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DocumentRecord {
+    pub id: i64,
+    pub application_id: i64,
+    pub kind: String,
+    pub storage_key: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApplicationEvent {
+    pub id: i64,
+    pub application_id: i64,
+    pub status: String,
+    pub actor_id: Option<i64>,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Who may see or act on an application: its parent, staff of its school, or an administrator.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope {
+    Parent(i64),
+    School(i64),
+    City,
+}
+
+/// What a status change writes besides the status.
+#[derive(Clone, Debug)]
+pub enum Effect<'a> {
+    None,
+    Submit {
+        submit_key: &'a str,
+        signed_document: &'a str,
+        signature_cms: &'a str,
+        received_on: NaiveDate,
+        deadline: NaiveDate,
+    },
+    /// A decision of the school: comment for a return, grounds for a refusal.
+    Decide { comment: Option<&'a str>, refusal_ground: Option<&'a str> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Transition<'a> {
+    pub application_id: i64,
+    pub scope: Scope,
+    /// The status the actor saw; the change happens only if it still holds.
+    pub from: &'a str,
+    pub to: &'a str,
+    pub actor_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub source: &'a str,
+    pub effect: Effect<'a>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransitionOutcome {
+    Done { number: Option<String> },
+    /// The same submission was already registered (a double click, a retry after a lost
+    /// answer): nothing new was written.
+    AlreadyDone { number: Option<String> },
+    /// The application is no longer in the state the actor saw.
+    StateChanged { now: String },
+}
+
+fn scope_clause(scope: Scope) -> (&'static str, i64) {
+    match scope {
+        Scope::Parent(id) => ("parent_id = ", id),
+        Scope::School(id) => ("school_id = ", id),
+        Scope::City => ("0 = ", 0),
+    }
+}
+
+impl Store {
+    /// Creates a draft. A second active application for the same child in the campaign is
+    /// refused with `Conflict("child_has_application")`.
+    pub async fn create_application(
+        &self,
+        campaign_id: i64,
+        parent_id: i64,
+        channel: &str,
+        form: &ApplicationForm,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let consent_at = form.consent.then_some(now);
+        let inserted: Result<i64, sqlx::Error> = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "INSERT INTO applications (campaign_id, parent_id, channel, status, child_iin, child_surname, \
+                 child_given_name, child_patronymic, child_birth_date, citizenship, relation, born_abroad, \
+                 special_needs, street_id, house, flat, school_id, in_territory, language, grade, study_form, \
+                 age_confirmed, consent_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 $18, $19, $20, $21, $22, $23, $23) RETURNING id",
+            )
+            .bind(campaign_id)
+            .bind(parent_id)
+            .bind(channel)
+            .bind(&form.child_iin)
+            .bind(&form.child_surname)
+            .bind(&form.child_given_name)
+            .bind(&form.child_patronymic)
+            .bind(form.child_birth_date)
+            .bind(&form.citizenship)
+            .bind(&form.relation)
+            .bind(form.born_abroad)
+            .bind(form.special_needs)
+            .bind(form.street_id)
+            .bind(form.house)
+            .bind(&form.flat)
+            .bind(form.school_id)
+            .bind(form.in_territory)
+            .bind(&form.language)
+            .bind(form.grade)
+            .bind(&form.study_form)
+            .bind(form.age_confirmed)
+            .bind(consent_at)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await
+        });
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) => {
+                let e = StoreError::from(e);
+                return Err(if e.is_unique_violation() { StoreError::Conflict("child_has_application") } else { e });
+            }
+        };
+        insert_event(&mut tx, id, "draft", Some(parent_id), None, now).await?;
+        let actor = format!("person:{parent_id}");
+        let object = format!("application:{id}");
+        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "create_application", object: &object, details: channel, source }, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces the form of an application its parent may still edit (a draft, or one returned
+    /// for correction).
+    pub async fn update_application_form(
+        &self,
+        id: i64,
+        parent_id: i64,
+        form: &ApplicationForm,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let consent_at = form.consent.then_some(now);
+        let updated: Result<u64, sqlx::Error> = with_tx!(&mut tx, |conn| {
+            sqlx::query(
+                "UPDATE applications SET child_iin = $1, child_surname = $2, child_given_name = $3, \
+                 child_patronymic = $4, child_birth_date = $5, citizenship = $6, relation = $7, born_abroad = $8, \
+                 special_needs = $9, street_id = $10, house = $11, flat = $12, school_id = $13, in_territory = $14, \
+                 language = $15, grade = $16, study_form = $17, age_confirmed = $18, consent_at = $19, \
+                 updated_at = $20, version = version + 1 \
+                 WHERE id = $21 AND parent_id = $22 AND status IN ('draft', 'returned')",
+            )
+            .bind(&form.child_iin)
+            .bind(&form.child_surname)
+            .bind(&form.child_given_name)
+            .bind(&form.child_patronymic)
+            .bind(form.child_birth_date)
+            .bind(&form.citizenship)
+            .bind(&form.relation)
+            .bind(form.born_abroad)
+            .bind(form.special_needs)
+            .bind(form.street_id)
+            .bind(form.house)
+            .bind(&form.flat)
+            .bind(form.school_id)
+            .bind(form.in_territory)
+            .bind(&form.language)
+            .bind(form.grade)
+            .bind(&form.study_form)
+            .bind(form.age_confirmed)
+            .bind(consent_at)
+            .bind(now)
+            .bind(id)
+            .bind(parent_id)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+        });
+        match updated {
+            Ok(0) => return Err(StoreError::NotFound),
+            Ok(_) => {}
+            Err(e) => {
+                let e = StoreError::from(e);
+                return Err(if e.is_unique_violation() { StoreError::Conflict("child_has_application") } else { e });
+            }
+        }
+        let actor = format!("person:{parent_id}");
+        let object = format!("application:{id}");
+        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "update_application", object: &object, details: "", source }, now).await?;
+        tx.commit().await
+    }
+
+    /// The application if the scope may see it; `None` both when it does not exist and when it
+    /// belongs to someone else, so that an id reveals nothing.
+    pub async fn application(&self, id: i64, scope: Scope) -> Result<Option<ApplicationRecord>, StoreError> {
+        let (clause, value) = scope_clause(scope);
+        let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1 AND {clause}$2");
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(id).bind(value).fetch_optional(pool).await?
+        }))
+    }
+
+    pub async fn applications_of_parent(&self, parent_id: i64) -> Result<Vec<ApplicationRecord>, StoreError> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE parent_id = $1 ORDER BY id DESC");
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(parent_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// The active application of a child in a campaign, whoever filed it (for "one application
+    /// per child": the second parent is told where the first one is).
+    pub async fn active_application_of_child(&self, campaign_id: i64, child_iin: &str) -> Result<Option<ApplicationRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE campaign_id = $1 AND child_iin = $2 \
+             AND status NOT IN ('withdrawn', 'refused')"
+        );
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(campaign_id).bind(child_iin).fetch_optional(pool).await?
+        }))
+    }
+
+    /// A school's applications that were submitted, most urgent first.
+    pub async fn applications_of_school(&self, school_id: i64, statuses: &[&str]) -> Result<Vec<ApplicationRecord>, StoreError> {
+        // Status codes are fixed identifiers from the domain, never user text; still, refuse
+        // anything that is not a plain word rather than trust the caller.
+        if statuses.iter().any(|s| !s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
+            return Err(StoreError::Data("invalid status filter".into()));
+        }
+        let list = statuses.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE school_id = $1 AND status IN ({list}) \
+             ORDER BY deadline, submitted_at"
+        );
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(school_id).fetch_all(pool).await?
+        }))
+    }
+
+    pub async fn application_events(&self, id: i64) -> Result<Vec<ApplicationEvent>, StoreError> {
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, ApplicationEvent>(
+                "SELECT id, application_id, status, actor_id, comment, at FROM application_events \
+                 WHERE application_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn documents(&self, application_id: i64) -> Result<Vec<DocumentRecord>, StoreError> {
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, DocumentRecord>(
+                "SELECT id, application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at \
+                 FROM documents WHERE application_id = $1 ORDER BY kind, id",
+            )
+            .bind(application_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Attaches an already stored file to an application its parent may still edit.
+    pub async fn add_document(
+        &self,
+        application_id: i64,
+        parent_id: i64,
+        kind: &str,
+        blob: &StoredBlob,
+        original_name: &str,
+        content_type: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let editable: Option<i64> = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "UPDATE applications SET updated_at = $1, version = version + 1 \
+                 WHERE id = $2 AND parent_id = $3 AND status IN ('draft', 'returned') RETURNING id",
+            )
+            .bind(now)
+            .bind(application_id)
+            .bind(parent_id)
+            .fetch_optional(&mut *conn)
+            .await?
+        });
+        if editable.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let id: i64 = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(application_id)
+            .bind(kind)
+            .bind(&blob.key)
+            .bind(original_name)
+            .bind(content_type)
+            .bind(blob.size as i64)
+            .bind(&blob.sha256)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        let actor = format!("person:{parent_id}");
+        let object = format!("application:{application_id}");
+        let details = format!("add_document {kind} document:{id}");
+        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "add_document", object: &object, details: &details, source }, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Detaches a document; returns its storage key so the caller can delete the file after
+    /// the commit (a crash in between leaves an orphan file, never a dangling row).
+    pub async fn remove_document(
+        &self,
+        application_id: i64,
+        parent_id: i64,
+        document_id: i64,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        let key: Option<String> = with_tx!(&mut tx, |conn| {
+            let editable: Option<i64> = sqlx::query_scalar(
+                "UPDATE applications SET updated_at = $1, version = version + 1 \
+                 WHERE id = $2 AND parent_id = $3 AND status IN ('draft', 'returned') RETURNING id",
+            )
+            .bind(now)
+            .bind(application_id)
+            .bind(parent_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match editable {
+                None => None,
+                Some(_) => sqlx::query_scalar("DELETE FROM documents WHERE id = $1 AND application_id = $2 RETURNING storage_key")
+                    .bind(document_id)
+                    .bind(application_id)
+                    .fetch_optional(&mut *conn)
+                    .await?,
+            }
+        });
+        let Some(key) = key else { return Err(StoreError::NotFound) };
+        let actor = format!("person:{parent_id}");
+        let object = format!("application:{application_id}");
+        let details = format!("document:{document_id}");
+        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "remove_document", object: &object, details: &details, source }, now).await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Changes an application's status if it is still `from` and within the scope; writes the
+    /// timeline event and the audit record in the same transaction.
+    pub async fn transition_application(&self, t: &Transition<'_>, now: DateTime<Utc>) -> Result<TransitionOutcome, StoreError> {
+        let (clause, scope_value) = scope_clause(t.scope);
+        let mut tx = self.begin().await?;
+        let current: Option<(String, Option<String>, Option<String>, String)> = with_tx!(&mut tx, |conn| {
+            let sql = format!(
+                "SELECT status, number, submit_key, \
+                 (SELECT academic_year FROM campaigns WHERE campaigns.id = applications.campaign_id) \
+                 FROM applications WHERE id = $1 AND {clause}$2"
+            );
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(t.application_id).bind(scope_value).fetch_optional(&mut *conn).await?
+        });
+        let Some((status, number, submit_key, academic_year)) = current else {
+            return Err(StoreError::NotFound);
+        };
+        if let Effect::Submit { submit_key: key, .. } = &t.effect {
+            if status == t.to && submit_key.as_deref() == Some(*key) {
+                return Ok(TransitionOutcome::AlreadyDone { number });
+            }
+        }
+        if status != t.from {
+            return Ok(TransitionOutcome::StateChanged { now: status });
+        }
+        // The number is the campaign's first year and the row id: unique, never reused, and
+        // kept when a returned application is submitted again.
+        let new_number = format!("{}-{:06}", academic_year.get(..4).unwrap_or("0000"), t.application_id);
+        let changed: Option<Option<String>> = with_tx!(&mut tx, |conn| {
+            match &t.effect {
+                Effect::None => sqlx::query_scalar(
+                    "UPDATE applications SET status = $1, updated_at = $2, version = version + 1 \
+                     WHERE id = $3 AND status = $4 RETURNING number",
+                )
+                .bind(t.to)
+                .bind(now)
+                .bind(t.application_id)
+                .bind(t.from)
+                .fetch_optional(&mut *conn)
+                .await?,
+                Effect::Submit { submit_key, signed_document, signature_cms, received_on, deadline } => {
+                    sqlx::query_scalar(
+                        "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
+                         submitted_at = $2, received_on = $3, deadline = $4, submit_key = $5, \
+                         signed_document = $6, signature_cms = $7, staff_comment = NULL, \
+                         number = COALESCE(number, $10) \
+                         WHERE id = $8 AND status = $9 RETURNING number",
+                    )
+                    .bind(t.to)
+                    .bind(now)
+                    .bind(received_on)
+                    .bind(deadline)
+                    .bind(*submit_key)
+                    .bind(*signed_document)
+                    .bind(*signature_cms)
+                    .bind(t.application_id)
+                    .bind(t.from)
+                    .bind(&new_number)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                }
+                Effect::Decide { comment, refusal_ground } => sqlx::query_scalar(
+                    "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
+                     decided_at = $2, staff_comment = $3, refusal_ground = $4 \
+                     WHERE id = $5 AND status = $6 RETURNING number",
+                )
+                .bind(t.to)
+                .bind(now)
+                .bind(*comment)
+                .bind(*refusal_ground)
+                .bind(t.application_id)
+                .bind(t.from)
+                .fetch_optional(&mut *conn)
+                .await?,
+            }
+        });
+        let Some(number) = changed else {
+            return Ok(TransitionOutcome::StateChanged { now: status });
+        };
+        let comment = match &t.effect {
+            Effect::Decide { comment, refusal_ground } => comment.or(*refusal_ground),
+            _ => None,
+        };
+        insert_event(&mut tx, t.application_id, t.to, t.actor_id, comment, now).await?;
+        let object = format!("application:{}", t.application_id);
+        let details = format!("{} -> {}", t.from, t.to);
+        audit::append(&mut tx, &AuditEntry { actor: t.actor, action: t.action, object: &object, details: &details, source: t.source }, now).await?;
+        tx.commit().await?;
+        Ok(TransitionOutcome::Done { number })
+    }
+}
+
+async fn insert_event(
+    tx: &mut crate::Tx,
+    application_id: i64,
+    status: &str,
+    actor_id: Option<i64>,
+    comment: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    with_tx!(tx, |conn| {
+        sqlx::query("INSERT INTO application_events (application_id, status, actor_id, comment, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(application_id)
+            .bind(status)
+            .bind(actor_id)
+            .bind(comment)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?.rows_affected()
+    });
+    Ok(())
+}

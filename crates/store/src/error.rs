@@ -1,0 +1,37 @@
+use thiserror::Error;
+
+/// Why a storage operation failed. The web layer maps `NotFound` and `Conflict` to answers a
+/// user can act on; everything else is an internal error logged with the request id.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database configuration: {0}")]
+    Config(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error(
+        "the database was written by a newer version of Mektep (it has migration {0}, which this \
+         build does not know); run the newer version or restore a backup"
+    )]
+    SchemaTooNew(i64),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("stored data is invalid: {0}")]
+    Data(String),
+    #[error("document storage: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// A unique-constraint violation, which callers turn into a domain answer (a second
+    /// application for the same child, a duplicate BIN) rather than an internal error.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}

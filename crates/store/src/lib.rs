@@ -1,0 +1,244 @@
+//! Storage of Mektep: one codebase over SQLite (embedded, the default) and PostgreSQL
+//! (production).
+//!
+//! Every query is written once, with `$1` placeholders that both drivers accept, and expanded
+//! for each backend by [`with_pool!`]: the compiler checks the same text against both drivers'
+//! types. SQL lives in this crate alone.
+//!
+//! SQLite allows one writer at a time; instead of letting many connections fight over the lock
+//! (and fail with `SQLITE_BUSY` under the opening-minute rush), writes go through a pool of one
+//! connection and reads through a separate pool. On PostgreSQL both are the same pool.
+
+mod audit;
+mod blobs;
+mod challenges;
+mod error;
+mod people;
+mod reference;
+mod sessions;
+mod settings;
+
+pub mod applications;
+
+pub use audit::{AuditEntry, AuditRecord, AuditVerification};
+pub use blobs::{BlobStore, StoredBlob};
+pub use challenges::{Challenge, ChallengeRefusal};
+pub use error::StoreError;
+pub use people::{ContactConfirmation, Person, StaffRole, StaffRoleKind};
+pub use reference::{CampaignRecord, NewSchool, School, SchoolPlaces, Street, TerritoryRange};
+pub use sessions::SessionRecord;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Runs the same body against whichever backend a pool handle holds.
+macro_rules! with_pool {
+    ($handle:expr, |$pool:ident| $body:expr) => {
+        match $handle {
+            $crate::PoolHandle::Sqlite($pool) => $body,
+            $crate::PoolHandle::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Runs the same body inside whichever backend's transaction `Tx` holds; `$conn` is the
+/// connection to pass to `execute`/`fetch_*` as `&mut *$conn`.
+macro_rules! with_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_tx;
+
+/// A write transaction on either backend.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum PoolHandle {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database behind the service. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    read: PoolHandle,
+    write: PoolHandle,
+}
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// `sqlite://path` or `postgres://…`.
+    pub url: String,
+    /// Connections for reads (and, on PostgreSQL, writes).
+    pub max_connections: u32,
+}
+
+impl Store {
+    /// Opens the database and migrates it to this build's schema. A database written by a newer
+    /// build is refused: running old code on it could silently drop data it does not know.
+    pub async fn open(config: &StoreConfig) -> Result<Store, StoreError> {
+        let store = if config.url.starts_with("sqlite:") {
+            Self::open_sqlite(config).await?
+        } else if config.url.starts_with("postgres:") || config.url.starts_with("postgresql:") {
+            Self::open_postgres(config).await?
+        } else {
+            return Err(StoreError::Config(format!(
+                "database URL must start with sqlite: or postgres:, got scheme {:?}",
+                config.url.split(':').next().unwrap_or_default()
+            )));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn open_sqlite(config: &StoreConfig) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(&config.url)
+            .map_err(|e| StoreError::Config(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode survives a process kill; only a power loss may lose the last
+            // commits, which a single-machine SQLite deployment accepts (PostgreSQL for more).
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(config.max_connections.max(2))
+            .connect_with(options.read_only(false))
+            .await?;
+        Ok(Store {
+            read: PoolHandle::Sqlite(read),
+            write: PoolHandle::Sqlite(write),
+        })
+    }
+
+    async fn open_postgres(config: &StoreConfig) -> Result<Store, StoreError> {
+        let options = PgConnectOptions::from_str(&config.url)
+            .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            read: PoolHandle::Postgres(pool.clone()),
+            write: PoolHandle::Postgres(pool),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.write {
+            PoolHandle::Sqlite(_) => Backend::Sqlite,
+            PoolHandle::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match &self.write {
+            PoolHandle::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            PoolHandle::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        result.map_err(|e| match e {
+            sqlx::migrate::MigrateError::VersionMissing(v) => StoreError::SchemaTooNew(v),
+            other => StoreError::Migration(other.to_string()),
+        })
+    }
+
+    /// Ready means: the database answers and holds every migration this build knows.
+    pub async fn readiness(&self) -> Result<(), StoreError> {
+        let expected = match self.backend() {
+            Backend::Sqlite => SQLITE_MIGRATIONS.iter().count(),
+            Backend::Postgres => POSTGRES_MIGRATIONS.iter().count(),
+        } as i64;
+        let applied: i64 = with_pool!(&self.read, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(pool)
+                .await?
+        });
+        if applied < expected {
+            return Err(StoreError::Migration(format!(
+                "{applied} of {expected} migrations applied"
+            )));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.write {
+            PoolHandle::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            PoolHandle::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        with_pool!(&self.write, |pool| pool.close().await);
+        with_pool!(&self.read, |pool| pool.close().await);
+    }
+}
+
+/// A random token as lowercase hex, from the operating system's generator.
+pub fn random_token(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// SHA-256 as lowercase hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(data))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,328 @@
+//! People known to the service (parents and staff, identified by the IIN their certificate
+//! carries), their confirmed contacts, and the staff roles granted to an IIN.
+
+use chrono::{DateTime, Utc};
+
+use crate::audit::{self, AuditEntry};
+use crate::{Store, StoreError, with_pool, with_tx};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Person {
+    pub id: i64,
+    /// As the certification authority issued it (test certificates carry IINs that fail the
+    /// check digit), so a plain string rather than `domain::Iin`.
+    pub iin: String,
+    pub surname: String,
+    pub given_name: String,
+    pub patronymic: Option<String>,
+    pub email: Option<String>,
+    pub email_confirmed_at: Option<DateTime<Utc>>,
+    pub phone: Option<String>,
+    pub phone_confirmed_at: Option<DateTime<Utc>>,
+    pub language: String,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl Person {
+    pub fn full_name(&self) -> String {
+        match &self.patronymic {
+            Some(p) if !p.is_empty() => format!("{} {} {}", self.surname, self.given_name, p),
+            _ => format!("{} {}", self.surname, self.given_name),
+        }
+    }
+
+    /// The first-login step: both contacts must be confirmed before applying.
+    pub fn contacts_confirmed(&self) -> bool {
+        self.email_confirmed_at.is_some() && self.phone_confirmed_at.is_some()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffRoleKind {
+    Clerk,
+    Director,
+    Admin,
+}
+
+impl StaffRoleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRoleKind::Clerk => "clerk",
+            StaffRoleKind::Director => "director",
+            StaffRoleKind::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "clerk" => Some(StaffRoleKind::Clerk),
+            "director" => Some(StaffRoleKind::Director),
+            "admin" => Some(StaffRoleKind::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StaffRole {
+    pub id: i64,
+    pub iin: String,
+    pub role: String,
+    pub school_id: Option<i64>,
+    pub granted_by: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+impl StaffRole {
+    pub fn kind(&self) -> Option<StaffRoleKind> {
+        StaffRoleKind::parse(&self.role)
+    }
+}
+
+const PERSON_COLUMNS: &str = "id, iin, surname, given_name, patronymic, email, email_confirmed_at, \
+     phone, phone_confirmed_at, language, created_at, last_login_at";
+
+impl Store {
+    /// Records a sign-in by the person a verified certificate names: creates them at the first
+    /// sign-in and keeps their names as the certificate now gives them.
+    pub async fn person_signed_in(
+        &self,
+        iin: &str,
+        surname: &str,
+        given_name: &str,
+        patronymic: Option<&str>,
+        language: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Person, StoreError> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "INSERT INTO people (iin, surname, given_name, patronymic, language, created_at, last_login_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (iin) DO UPDATE SET surname = excluded.surname, given_name = excluded.given_name, \
+             patronymic = excluded.patronymic, last_login_at = excluded.last_login_at \
+             RETURNING {PERSON_COLUMNS}"
+        );
+        let person: Person = with_tx!(&mut tx, |conn| {
+            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(iin)
+                .bind(surname)
+                .bind(given_name)
+                .bind(patronymic)
+                .bind(language)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?
+        });
+        let actor = format!("person:{}", person.id);
+        audit::append(
+            &mut tx,
+            &AuditEntry { actor: &actor, action: "sign_in", object: &actor, details: "", source },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    pub async fn person(&self, id: i64) -> Result<Person, StoreError> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
+        with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?
+        })
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn person_by_iin(&self, iin: &str) -> Result<Option<Person>, StoreError> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE iin = $1");
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str())).bind(iin).fetch_optional(pool).await?
+        }))
+    }
+
+    pub async fn set_person_language(&self, id: i64, language: &str) -> Result<(), StoreError> {
+        with_pool!(&self.write, |pool| {
+            sqlx::query("UPDATE people SET language = $1 WHERE id = $2")
+                .bind(language)
+                .bind(id)
+                .execute(pool)
+                .await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Starts confirming an e-mail or phone: the previous pending confirmation of that channel
+    /// is replaced, so only the newest link or code works.
+    pub async fn start_contact_confirmation(
+        &self,
+        person_id: i64,
+        channel: &str,
+        address: &str,
+        secret_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let id: i64 = with_tx!(&mut tx, |conn| {
+            sqlx::query(
+                "DELETE FROM contact_confirmations WHERE person_id = $1 AND channel = $2 AND confirmed_at IS NULL",
+            )
+            .bind(person_id)
+            .bind(channel)
+            .execute(&mut *conn)
+            .await?.rows_affected();
+            sqlx::query_scalar(
+                "INSERT INTO contact_confirmations (person_id, channel, address, secret_hash, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(person_id)
+            .bind(channel)
+            .bind(address)
+            .bind(secret_hash)
+            .bind(now)
+            .bind(expires_at)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The address waiting for confirmation on a channel, if any.
+    pub async fn pending_contact(&self, person_id: i64, channel: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_scalar(
+                "SELECT address FROM contact_confirmations \
+                 WHERE person_id = $1 AND channel = $2 AND confirmed_at IS NULL AND expires_at > $3 \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(person_id)
+            .bind(channel)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Checks a confirmation secret. At most `max_attempts` tries per confirmation, so a
+    /// six-digit SMS code cannot be guessed. On success the contact becomes the person's.
+    pub async fn confirm_contact(
+        &self,
+        person_id: i64,
+        channel: &str,
+        secret_hash: &str,
+        max_attempts: i64,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ContactConfirmation, StoreError> {
+        let mut tx = self.begin().await?;
+        let pending: Option<(i64, String, String, i64)> = with_tx!(&mut tx, |conn| {
+            sqlx::query_as(
+                "SELECT id, address, secret_hash, attempts FROM contact_confirmations \
+                 WHERE person_id = $1 AND channel = $2 AND confirmed_at IS NULL AND expires_at > $3 \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(person_id)
+            .bind(channel)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?
+        });
+        let Some((id, address, expected, attempts)) = pending else {
+            return Ok(ContactConfirmation::NothingPending);
+        };
+        if attempts >= max_attempts {
+            return Ok(ContactConfirmation::TooManyAttempts);
+        }
+        if !constant_time_eq(expected.as_bytes(), secret_hash.as_bytes()) {
+            with_tx!(&mut tx, |conn| {
+                sqlx::query("UPDATE contact_confirmations SET attempts = attempts + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?.rows_affected()
+            });
+            tx.commit().await?;
+            return Ok(ContactConfirmation::Wrong);
+        }
+        let column = if channel == "email" { "email" } else { "phone" };
+        let sql = format!("UPDATE people SET {column} = $1, {column}_confirmed_at = $2 WHERE id = $3");
+        with_tx!(&mut tx, |conn| {
+            sqlx::query("UPDATE contact_confirmations SET confirmed_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?.rows_affected();
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(&address).bind(now).bind(person_id).execute(&mut *conn).await?.rows_affected()
+        });
+        let actor = format!("person:{person_id}");
+        let action = format!("confirm_{channel}");
+        audit::append(
+            &mut tx,
+            &AuditEntry { actor: &actor, action: &action, object: &actor, details: "", source },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ContactConfirmation::Confirmed)
+    }
+
+    /// Roles in force for an IIN (revoked ones excluded).
+    pub async fn staff_roles(&self, iin: &str) -> Result<Vec<StaffRole>, StoreError> {
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, StaffRole>(
+                "SELECT id, iin, role, school_id, granted_by, granted_at FROM staff_roles \
+                 WHERE iin = $1 AND revoked_at IS NULL ORDER BY id",
+            )
+            .bind(iin)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn grant_staff_role(
+        &self,
+        iin: &str,
+        role: StaffRoleKind,
+        school_id: Option<i64>,
+        granted_by: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let id: i64 = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "INSERT INTO staff_roles (iin, role, school_id, granted_by, granted_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(iin)
+            .bind(role.as_str())
+            .bind(school_id)
+            .bind(granted_by)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        let object = format!("staff_role:{id}");
+        let details = format!("role={} school={}", role.as_str(), school_id.map(|s| s.to_string()).unwrap_or_default());
+        audit::append(
+            &mut tx,
+            &AuditEntry { actor: granted_by, action: "grant_role", object: &object, details: &details, source },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactConfirmation {
+    Confirmed,
+    Wrong,
+    TooManyAttempts,
+    NothingPending,
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

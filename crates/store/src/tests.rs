@@ -1,0 +1,194 @@
+//! These tests run against SQLite, and also against PostgreSQL when `MEKTEP_TEST_POSTGRES_URL`
+//! is set (`.ci/run` sets it): each test gets a fresh database of its own.
+
+use super::*;
+use crate::applications::{ApplicationForm, Effect, Scope, Transition, TransitionOutcome};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+
+pub(crate) struct TestDb {
+    pub store: Store,
+    _dir: Option<tempdir::TempDir>,
+}
+
+mod tempdir {
+    /// A directory removed when dropped (kept dependency-free).
+    pub struct TempDir(pub std::path::PathBuf);
+    impl TempDir {
+        pub fn new() -> TempDir {
+            let p = std::env::temp_dir().join(format!("mektep-store-test-{}", crate::random_token(8)));
+            std::fs::create_dir_all(&p).expect("temp dir");
+            TempDir(p)
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// One store per backend under test.
+pub(crate) async fn stores() -> Vec<TestDb> {
+    let mut out = Vec::new();
+    let dir = tempdir::TempDir::new();
+    let url = format!("sqlite://{}", dir.0.join("test.db").display());
+    let store = Store::open(&StoreConfig { url, max_connections: 4 }).await.expect("sqlite store");
+    out.push(TestDb { store, _dir: Some(dir) });
+    if let Ok(base) = std::env::var("MEKTEP_TEST_POSTGRES_URL") {
+        let name = format!("mektep_test_{}", random_token(6));
+        let admin = sqlx::PgPool::connect(&base).await.expect("PostgreSQL from MEKTEP_TEST_POSTGRES_URL must be reachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("create test database");
+        admin.close().await;
+        let url = match base.rfind('/') {
+            Some(i) if base[..i].ends_with('/') => format!("{base}/{name}"),
+            Some(i) => format!("{}/{name}", &base[..i]),
+            None => panic!("MEKTEP_TEST_POSTGRES_URL must be a postgres:// URL"),
+        };
+        let store = Store::open(&StoreConfig { url, max_connections: 4 }).await.expect("postgres store");
+        out.push(TestDb { store, _dir: None });
+    }
+    out
+}
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap()
+}
+
+fn form(child_iin: &str) -> ApplicationForm {
+    ApplicationForm {
+        child_iin: child_iin.into(),
+        child_surname: "Әлиев".into(),
+        child_given_name: "Нұрлан".into(),
+        child_patronymic: None,
+        child_birth_date: NaiveDate::from_ymd_opt(2019, 3, 15).unwrap(),
+        citizenship: "citizen".into(),
+        relation: "mother".into(),
+        born_abroad: false,
+        special_needs: false,
+        street_id: None,
+        house: None,
+        flat: String::new(),
+        school_id: None,
+        in_territory: false,
+        language: Some("kk".into()),
+        grade: 1,
+        study_form: "full_time".into(),
+        age_confirmed: false,
+        consent: true,
+    }
+}
+
+async fn parent_and_campaign(store: &Store) -> (i64, i64) {
+    let p = store
+        .person_signed_in("123456789011", "ТЕСТОВ", "ТЕСТ", Some("ТЕСТОВИЧ"), "kk", "test", t0())
+        .await
+        .unwrap();
+    let c = store.create_campaign("2026-2027", "{}", "system", "test", t0()).await.unwrap();
+    (p.id, c)
+}
+
+#[tokio::test]
+async fn migrations_apply_and_store_is_ready() {
+    for db in stores().await {
+        db.store.readiness().await.unwrap();
+        // Opening again is a no-op, not an error.
+        assert_eq!(db.store.setting("absent").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn a_challenge_is_used_once_and_expires() {
+    for db in stores().await {
+        let s = &db.store;
+        let c = s.issue_challenge("login", |id| format!("mektep:{id}"), Duration::minutes(5), t0()).await.unwrap();
+        assert!(c.payload.ends_with(&c.id));
+        assert!(s.consume_challenge(&c.id, "login", t0()).await.unwrap().is_ok());
+        assert_eq!(s.consume_challenge(&c.id, "login", t0()).await.unwrap().unwrap_err(), ChallengeRefusal::AlreadyUsed);
+        let late = s.issue_challenge("login", |id| id.to_owned(), Duration::minutes(5), t0()).await.unwrap();
+        assert_eq!(
+            s.consume_challenge(&late.id, "login", t0() + Duration::minutes(6)).await.unwrap().unwrap_err(),
+            ChallengeRefusal::Expired
+        );
+        assert_eq!(s.consume_challenge(&late.id, "sign", t0()).await.unwrap().unwrap_err(), ChallengeRefusal::Unknown);
+        assert_eq!(s.consume_challenge("nope", "login", t0()).await.unwrap().unwrap_err(), ChallengeRefusal::Unknown);
+    }
+}
+
+#[tokio::test]
+async fn one_active_application_per_child() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, campaign) = parent_and_campaign(s).await;
+        s.create_application(campaign, parent, "electronic", &form("190315650018"), "test", t0()).await.unwrap();
+        let second = s.create_application(campaign, parent, "electronic", &form("190315650018"), "test", t0()).await;
+        assert!(matches!(second, Err(StoreError::Conflict("child_has_application"))), "{second:?}");
+    }
+}
+
+#[tokio::test]
+async fn submit_is_idempotent_and_scoped_to_the_parent() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, campaign) = parent_and_campaign(s).await;
+        let id = s.create_application(campaign, parent, "electronic", &form("190315650018"), "test", t0()).await.unwrap();
+        let submit = |key: &'static str, scope| Transition {
+            application_id: id,
+            scope,
+            from: "draft",
+            to: "submitted",
+            actor_id: Some(parent),
+            actor: "person:1",
+            action: "submit",
+            source: "test",
+            effect: Effect::Submit {
+                submit_key: key,
+                signed_document: "{}",
+                signature_cms: "cms",
+                received_on: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                deadline: NaiveDate::from_ymd_opt(2026, 6, 8).unwrap(),
+            },
+        };
+        assert!(matches!(s.transition_application(&submit("k1", Scope::Parent(parent + 100)), t0()).await, Err(StoreError::NotFound)));
+        let first = s.transition_application(&submit("k1", Scope::Parent(parent)), t0()).await.unwrap();
+        let TransitionOutcome::Done { number: Some(number) } = first else { panic!("{first:?}") };
+        assert_eq!(number, format!("2026-{id:06}"));
+        let again = s.transition_application(&submit("k1", Scope::Parent(parent)), t0()).await.unwrap();
+        assert_eq!(again, TransitionOutcome::AlreadyDone { number: Some(number) });
+        let other = s.transition_application(&submit("k2", Scope::Parent(parent)), t0()).await.unwrap();
+        assert_eq!(other, TransitionOutcome::StateChanged { now: "submitted".into() });
+        assert_eq!(s.application_events(id).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn audit_chain_detects_changes_and_removals() {
+    for db in stores().await {
+        let s = &db.store;
+        for i in 0..5 {
+            let details = format!("event {i}");
+            s.audit(&AuditEntry { actor: "system", action: "test", object: "x:1", details: &details, source: "test" }, t0()).await.unwrap();
+        }
+        assert_eq!(s.verify_audit_chain().await.unwrap(), AuditVerification::Intact { records: 5 });
+        with_pool!(&s.write, |pool| {
+            sqlx::query("UPDATE audit_log SET details = 'forged' WHERE id = 3").execute(pool).await.unwrap();
+        });
+        assert!(matches!(s.verify_audit_chain().await.unwrap(), AuditVerification::Broken { at_record: 3, .. }));
+        with_pool!(&s.write, |pool| {
+            sqlx::query("UPDATE audit_log SET details = 'event 2' WHERE id = 3").execute(pool).await.unwrap();
+            sqlx::query("DELETE FROM audit_log WHERE id = 5").execute(pool).await.unwrap();
+        });
+        assert!(matches!(s.verify_audit_chain().await.unwrap(), AuditVerification::Broken { at_record: 5, .. }));
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, _) = parent_and_campaign(s).await;
+        s.create_session("tok", parent, "csrf", t0(), Duration::hours(12)).await.unwrap();
+        assert!(s.session("tok", t0() + Duration::minutes(10), Duration::minutes(30)).await.unwrap().is_some());
+        assert!(s.session("tok", t0() + Duration::minutes(50), Duration::minutes(30)).await.unwrap().is_none());
+        assert!(s.session("tok", t0(), Duration::minutes(30)).await.unwrap().is_none(), "an expired session is deleted");
+    }
+}
