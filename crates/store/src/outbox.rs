@@ -1,0 +1,1 @@
+//! The notification outbox (written with its cause, delivered by the notify worker).
