@@ -89,6 +89,24 @@ impl VerifyError {
         }
     }
 
+    /// The Fluent variables of the message (`$oid`, `$count`, `$name`, `$subject`, `$at`).
+    pub fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            VerifyError::UnsupportedAlgorithm(o) | VerifyError::UnsupportedCriticalExtension(o) => {
+                vec![("oid", o.clone())]
+            }
+            VerifyError::SignerCount(n) => vec![("count", n.to_string())],
+            VerifyError::MissingSignedAttribute(name) => vec![("name", name.to_string())],
+            VerifyError::UntrustedChain { subject }
+            | VerifyError::ChainSignatureInvalid { subject }
+            | VerifyError::NotACa { subject }
+            | VerifyError::Expired { subject, .. }
+            | VerifyError::NotYetValid { subject, .. } => vec![("subject", subject.clone())],
+            VerifyError::Revoked { at, .. } => vec![("at", at.format("%Y-%m-%d %H:%M UTC").to_string())],
+            _ => Vec::new(),
+        }
+    }
+
     /// Every key `message_key` can return (the locale files are checked against this list).
     pub const ALL_MESSAGE_KEYS: &'static [&'static str] = &[
         "pki-err-malformed",

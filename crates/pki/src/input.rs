@@ -8,10 +8,11 @@ use crate::error::{VerifyError, malformed};
 
 /// Returns the DER of a CMS given as DER, base64 (whitespace allowed) or PEM.
 pub fn parse_cms_input(input: &[u8]) -> Result<Vec<u8>, VerifyError> {
-    let trimmed = trim_ascii(input);
-    if trimmed.first() == Some(&0x30) {
-        return Ok(trimmed.to_vec());
+    // DER is taken as is: its last byte may well look like whitespace.
+    if input.first() == Some(&0x30) {
+        return Ok(input.to_vec());
     }
+    let trimmed = trim_ascii(input);
     if trimmed.starts_with(b"-----BEGIN") {
         let blocks = pem_blocks(trimmed, "");
         return match blocks.into_iter().next() {
@@ -102,6 +103,12 @@ mod tests {
         for input in [der.clone(), b64.into_bytes(), spaced.into_bytes(), pem.into_bytes()] {
             assert_eq!(parse_cms_input(&input).unwrap(), der);
         }
+    }
+
+    #[test]
+    fn der_ending_in_a_whitespace_byte_is_kept_whole() {
+        let der = vec![0x30, 0x03, 0x04, 0x01, b'\n'];
+        assert_eq!(parse_cms_input(&der).unwrap(), der);
     }
 
     #[test]

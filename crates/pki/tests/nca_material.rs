@@ -207,3 +207,114 @@ fn ocsp_good_response_signature_verifies_through_the_delegated_responder() {
     let gost = OcspResponse::parse(&read("ocsp/ocsp_response_ceo_2015_revoked.bin")).unwrap();
     assert!(gost.verify_signature(&ca, when).is_err());
 }
+
+fn der_of(name: &str) -> Vec<u8> {
+    pki::parse_cms_input(&cms(name)).unwrap()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap_or_else(|| panic!("{needle:?} not found"))
+}
+
+#[test]
+fn a_changed_byte_is_refused_with_the_reason_that_names_it() {
+    let original = der_of(PERSON_AUTH);
+    let v = verifier();
+    let verify = |der: &[u8], content: &[u8]| v.verify_cms(der, content, Purpose::Login, at());
+    verify(&original, CONTENT).unwrap();
+
+    // Content: the attached bytes changed (and the server expects the changed text).
+    let mut content = original.clone();
+    let pos = find(&content, b"asdasd");
+    content[pos + 5] = b'X';
+    assert_eq!(verify(&content, b"asdasX").unwrap_err(), VerifyError::MessageDigestMismatch);
+
+    // Signature value: the last byte of the CMS.
+    let mut signature = original.clone();
+    let last = signature.len() - 1;
+    signature[last] ^= 0x01;
+    assert_eq!(verify(&signature, CONTENT).unwrap_err(), VerifyError::BadSignature);
+
+    // Signed attributes: a digit of signingTime.
+    let mut attrs = original.clone();
+    let pos = find(&attrs, b"200909200313Z");
+    attrs[pos + 11] = b'4';
+    assert_eq!(verify(&attrs, CONTENT).unwrap_err(), VerifyError::BadSignature);
+
+    // Certificate: a letter of the subject's locality, so the CA's signature breaks.
+    let mut cert = original.clone();
+    let pos = find(&cert, "НУР-СУЛТАН".as_bytes());
+    cert[pos + 1] ^= 0x01;
+    assert!(
+        matches!(verify(&cert, CONTENT).unwrap_err(), VerifyError::ChainSignatureInvalid { .. }),
+    );
+
+    // Certificate: the serial no longer matches the signer identifier.
+    let mut serial = original.clone();
+    let pos = find(&serial, &hex::decode("391759E5658DCA49").unwrap());
+    serial[pos] ^= 0x01;
+    assert_eq!(verify(&serial, CONTENT).unwrap_err(), VerifyError::SignerCertNotFound);
+}
+
+#[test]
+fn truncated_or_bit_flipped_cms_never_panics() {
+    let v = verifier();
+    for name in [PERSON_AUTH, ORG_GOST] {
+        let original = der_of(name);
+        for len in 0..original.len() {
+            assert!(
+                v.verify_cms(&original[..len], CONTENT, Purpose::Login, at()).is_err(),
+                "prefix {len} of {name}"
+            );
+        }
+        let mut refused = 0;
+        for pos in 0..original.len() {
+            for mask in [0x01u8, 0x80, 0xff] {
+                let mut changed = original.clone();
+                changed[pos] ^= mask;
+                if v.verify_cms(&changed, CONTENT, Purpose::Login, at()).is_err() {
+                    refused += 1;
+                }
+            }
+        }
+        // Only bytes nobody signs (e.g. the digestAlgorithms set, unused parameters) may change.
+        assert!(refused * 100 >= original.len() * 3 * 95, "{name}: {refused}");
+    }
+    // Random garbage of many sizes, as text and as binary.
+    for size in [0usize, 1, 2, 3, 10, 100, 1000, 100_000] {
+        let junk: Vec<u8> = (0..size).map(|i| (i * 7919 % 251) as u8).collect();
+        assert!(v.verify_cms(&junk, CONTENT, Purpose::Login, at()).is_err());
+        let mut der_like = junk.clone();
+        if let Some(first) = der_like.first_mut() {
+            *first = 0x30;
+        }
+        assert!(v.verify_cms(&der_like, CONTENT, Purpose::Login, at()).is_err());
+    }
+}
+
+#[test]
+fn base64_pem_and_der_inputs_verify_alike() {
+    let b64 = cms(PERSON_AUTH);
+    let der = der_of(PERSON_AUTH);
+    let pem = pki::input::to_pem("CMS", &der);
+    for input in [b64, der, pem.into_bytes()] {
+        verifier().verify_cms(&input, CONTENT, Purpose::Login, at()).unwrap();
+    }
+}
+
+#[test]
+fn every_error_has_a_message_in_each_language() {
+    for lang in ["kk", "ru", "en"] {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../locales/").to_string() + lang + "/pki.ftl";
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for key in VerifyError::ALL_MESSAGE_KEYS {
+            assert!(
+                text.lines().any(|l| l.starts_with(&format!("{key} ="))),
+                "{lang}: {key} missing"
+            );
+        }
+    }
+}

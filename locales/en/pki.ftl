@@ -1,0 +1,23 @@
+# EDS verification (pki): why a signature was refused.
+pki-err-malformed = The signature file is damaged or cannot be read.
+pki-err-unsupported-algorithm = The signature algorithm is not supported ({ $oid }). Please sign with an RSA key.
+pki-err-unsupported-extension = The certificate has an unknown critical extension ({ $oid }).
+pki-err-not-signed-data = This file is not a CMS signature.
+pki-err-signer-count = The signature must have exactly one signer (found: { $count }).
+pki-err-content-mismatch = The signed content does not match the text this site issued.
+pki-err-missing-attribute = A required signed attribute is missing or repeated ({ $name }).
+pki-err-content-type-mismatch = The content type in the signature does not match.
+pki-err-message-digest-mismatch = The document's hash does not match the signature: the document was changed.
+pki-err-bad-signature = The signature is invalid: the certificate's key does not confirm it.
+pki-err-signer-cert-not-found = The signer's certificate is not inside the signature.
+pki-err-untrusted-chain = The certificate was not issued by a trusted certification authority ({ $subject }).
+pki-err-chain-signature-invalid = The certification authority's signature on the certificate is invalid ({ $subject }).
+pki-err-not-a-ca = A certificate in the chain does not belong to a certification authority ({ $subject }).
+pki-err-expired = The certificate has expired ({ $subject }).
+pki-err-not-yet-valid = The certificate is not valid yet ({ $subject }).
+pki-err-wrong-key-usage-login = Logging in needs an authentication key (AUTH_RSA…), not a signing key (RSA…).
+pki-err-wrong-key-usage-sign = Signing a document needs a signing key (RSA…).
+pki-err-revoked = The certificate has been revoked ({ $at }).
+pki-err-revocation-unknown = It is not possible to check right now whether the certificate was revoked. Please try again a little later.
+pki-err-crl-signature-invalid = The signature of the certificate revocation list is invalid.
+pki-err-ocsp-invalid = The OCSP service's answer is invalid.

@@ -1,0 +1,23 @@
+# ЭЦҚ тексеру (pki): қолтаңба неге қабылданбады.
+pki-err-malformed = Қолтаңба файлы бүлінген немесе оқылмайды.
+pki-err-unsupported-algorithm = Қолтаңба алгоритміне қолдау көрсетілмейді ({ $oid }). RSA кілтімен қол қойыңыз.
+pki-err-unsupported-extension = Сертификатта белгісіз маңызды кеңейтім бар ({ $oid }).
+pki-err-not-signed-data = Бұл файл CMS қолтаңбасы емес.
+pki-err-signer-count = Қолтаңбада бір ғана қол қоюшы болуы керек (табылғаны: { $count }).
+pki-err-content-mismatch = Қол қойылған мазмұн осы сайт берген мәтінмен сәйкес келмейді.
+pki-err-missing-attribute = Қолтаңбада міндетті атрибут жоқ немесе қайталанған ({ $name }).
+pki-err-content-type-mismatch = Қолтаңбадағы мазмұн түрі сәйкес келмейді.
+pki-err-message-digest-mismatch = Құжаттың хэші қолтаңбадағы мәнмен сәйкес келмейді: құжат өзгертілген.
+pki-err-bad-signature = Қолтаңба жарамсыз: ол сертификаттың кілтімен расталмайды.
+pki-err-signer-cert-not-found = Қол қоюшының сертификаты қолтаңбаның ішінде табылмады.
+pki-err-untrusted-chain = Сертификатты сенімді куәландырушы орталық бермеген ({ $subject }).
+pki-err-chain-signature-invalid = Сертификаттағы куәландырушы орталықтың қолтаңбасы жарамсыз ({ $subject }).
+pki-err-not-a-ca = Тізбектегі сертификат куәландырушы орталыққа тиесілі емес ({ $subject }).
+pki-err-expired = Сертификаттың қолданылу мерзімі өтіп кеткен ({ $subject }).
+pki-err-not-yet-valid = Сертификат әлі күшіне енбеген ({ $subject }).
+pki-err-wrong-key-usage-login = Жүйеге кіру үшін қол қою кілті (RSA…) емес, аутентификация кілті (AUTH_RSA…) қажет.
+pki-err-wrong-key-usage-sign = Құжатқа қол қою үшін қол қою кілті (RSA…) қажет.
+pki-err-revoked = Сертификат кері қайтарылған ({ $at }).
+pki-err-revocation-unknown = Сертификаттың кері қайтарылмағанын қазір тексеру мүмкін емес. Сәл кейінірек қайталап көріңіз.
+pki-err-crl-signature-invalid = Кері қайтарылған сертификаттар тізімінің қолтаңбасы жарамсыз.
+pki-err-ocsp-invalid = OCSP қызметінің жауабы жарамсыз.

@@ -1,0 +1,23 @@
+# Проверка ЭЦП (pki): почему подпись не принята.
+pki-err-malformed = Файл подписи повреждён или не читается.
+pki-err-unsupported-algorithm = Алгоритм подписи не поддерживается ({ $oid }). Подпишите ключом RSA.
+pki-err-unsupported-extension = Сертификат содержит неизвестное критическое расширение ({ $oid }).
+pki-err-not-signed-data = Этот файл не является подписью CMS.
+pki-err-signer-count = Подпись должна содержать ровно одного подписанта (найдено: { $count }).
+pki-err-content-mismatch = Подписанное содержимое не совпадает с текстом, выданным этим сайтом.
+pki-err-missing-attribute = В подписи отсутствует или повторяется обязательный атрибут ({ $name }).
+pki-err-content-type-mismatch = Тип содержимого в подписи не совпадает.
+pki-err-message-digest-mismatch = Хеш документа не совпадает со значением в подписи: документ изменён.
+pki-err-bad-signature = Подпись недействительна: она не подтверждается ключом сертификата.
+pki-err-signer-cert-not-found = Сертификат подписанта не найден внутри подписи.
+pki-err-untrusted-chain = Сертификат выдан не доверенным удостоверяющим центром ({ $subject }).
+pki-err-chain-signature-invalid = Подпись удостоверяющего центра на сертификате недействительна ({ $subject }).
+pki-err-not-a-ca = Сертификат в цепочке не принадлежит удостоверяющему центру ({ $subject }).
+pki-err-expired = Срок действия сертификата истёк ({ $subject }).
+pki-err-not-yet-valid = Сертификат ещё не вступил в силу ({ $subject }).
+pki-err-wrong-key-usage-login = Для входа нужен ключ аутентификации (AUTH_RSA…), а не ключ подписи (RSA…).
+pki-err-wrong-key-usage-sign = Для подписания документа нужен ключ подписи (RSA…).
+pki-err-revoked = Сертификат отозван ({ $at }).
+pki-err-revocation-unknown = Сейчас невозможно проверить, не отозван ли сертификат. Повторите попытку немного позже.
+pki-err-crl-signature-invalid = Подпись списка отозванных сертификатов недействительна.
+pki-err-ocsp-invalid = Ответ службы OCSP недействителен.
