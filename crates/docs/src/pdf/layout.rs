@@ -348,6 +348,7 @@ impl<'f> Flow<'f> {
             self.ensure(height);
         }
         let top = self.y;
+        let first_page = self.pages.len();
         self.y += pad;
         for (lines, style) in &wrapped {
             for line in lines {
@@ -357,7 +358,7 @@ impl<'f> Flow<'f> {
         }
         self.y += pad;
         // Only frame what stayed on one page; a stamp split over pages is left unframed.
-        if self.y > top {
+        if self.pages.len() == first_page {
             self.push(Op::StrokeRect {
                 x: LEFT,
                 y: top,
@@ -417,6 +418,30 @@ mod tests {
                 "item {i} missing"
             );
         }
+    }
+
+    #[test]
+    fn a_frame_is_drawn_only_around_a_block_that_stayed_on_one_page() {
+        let fonts = Fonts::load().unwrap();
+        let frames = |paragraph: String| {
+            let mut flow = Flow::new(&fonts, "head".into(), "(cont.)".into());
+            flow.gap(500.0);
+            flow.framed(&[(paragraph, BODY)]);
+            let pages = flow.finish();
+            let count = |page: &Vec<Op>| {
+                page.iter()
+                    .filter(|op| matches!(op, Op::StrokeRect { .. }))
+                    .count()
+            };
+            pages.iter().map(count).collect::<Vec<_>>()
+        };
+        // Fits after the gap: framed on page 1.
+        assert_eq!(frames("қысқа мәтін".into()), [1]);
+        // Too tall for the rest of page 1: moved whole to page 2 and framed there.
+        assert_eq!(frames("сөз ".repeat(300)), [0, 1]);
+        // Taller than any page: flows over pages, no frame anywhere.
+        let frames_of_huge = frames("сөз ".repeat(6000));
+        assert!(frames_of_huge.len() > 2 && frames_of_huge.iter().all(|n| *n == 0));
     }
 
     #[test]
