@@ -74,3 +74,145 @@ holiday-decree-day-off = Day off by government decree
 err-calendar-no-working-weekday = At least one day of the week must be a working day.
 err-calendar-decree-conflict = The same day cannot be both an extra day off and a working day.
 err-calendar-kurban-ait-year = The date of Kurban Ait must be in the year it is given for.
+
+## Coded values stored with an application
+
+err-code-unknown = Unknown code.
+
+status-draft = Draft
+status-submitted = Submitted
+status-under_review = Under review
+status-returned = Returned for correction
+status-accepted = Documents accepted
+status-refused = Refused
+status-admitted = Admitted to school
+status-withdrawn = Withdrawn
+
+citizenship-citizen = Citizen of the Republic of Kazakhstan
+citizenship-foreigner = Foreign citizen
+citizenship-stateless = Stateless person
+citizenship-refugee = Refugee
+citizenship-asylum_seeker = Asylum seeker
+citizenship-kandas = Kandas
+
+relation-mother = Mother
+relation-father = Father
+relation-guardian = Guardian (trustee)
+
+language-kk = Kazakh
+language-ru = Russian
+language-en = English
+language-mixed = Mixed
+
+study-form-full_time = Full-time (day)
+study-form-evening = Evening
+
+channel-electronic = Online (through the portal)
+channel-paper = On paper (at the school)
+
+refusal-incomplete_documents = The set of documents is incomplete
+refusal-unreliable_data = The documents or information given are not reliable
+refusal-not_eligible = The child does not meet the conditions of admission
+refusal-no_free_places = The school has no free places: the education department will offer another school
+refusal-other = Other ground
+
+action-submit = Submit
+action-start_review = Start review
+action-return_for_correction = Return for correction
+action-accept = Accept documents
+action-refuse = Refuse
+action-admit = Admit
+action-withdraw = Withdraw
+action-resubmit = Resubmit
+
+actor-parent = Parent
+actor-staff = School staff
+actor-system = System
+
+# $grade: the grade number.
+grade-label = Grade { $grade }
+err-grade-range = The grade must be from 1 to 11.
+
+## Application state machine
+
+err-transition-final = A final decision has been made on this application; it can no longer change.
+err-transition-not-permitted = You are not allowed to do this.
+err-transition-wrong-status = This cannot be done while the application has its current status.
+
+## Campaign: windows, attachments, documents
+
+# $opens, $closes: dates.
+err-window-not-open = Applications are accepted from { $opens } to { $closes }. The window has not opened yet.
+err-window-closed = Applications were accepted from { $opens } to { $closes }. The window has closed.
+
+format-pdf = PDF
+format-jpeg = JPEG
+format-png = PNG
+
+# $max_mb: the limit in megabytes.
+err-attachment-file-too-large = The file is too large: one file can be at most { $max_mb } MB.
+err-attachment-total-too-large = The files together exceed { $max_mb } MB. Make some files smaller or remove them.
+err-attachment-format = This type of file is not accepted. Upload a PDF, JPEG or PNG file.
+err-attachment-empty = The file is empty.
+
+err-document-kind = A document kind code must be lowercase Latin letters, digits and _, starting with a letter (up to 40 characters).
+
+doc-birth_certificate = Copy of the child's birth certificate
+doc-health_063u = Health certificate (form No. 063/u)
+doc-health_026u3 = Child's medical record (form No. 026/u-3)
+doc-photo_3x4 = Two photographs of the child, 3×4 cm
+doc-pmpc_conclusion = Conclusion of the psychological-medical-pedagogical consultation (PMPC)
+doc-status_document = Document confirming status (with the mark of registration at the place of residence)
+doc-guardianship_decision = Decision establishing guardianship (trusteeship)
+doc-health_065u = Health certificate (form No. 065/u)
+doc-health_passport_052_2u = Child's health passport (form No. 052-2/u)
+doc-migration_card = Migration card
+
+doc-status-foreigner = Foreigner's residence permit in the Republic of Kazakhstan
+doc-status-stateless = Stateless person's identity certificate
+doc-status-refugee = Refugee certificate
+doc-status-asylum_seeker = Asylum seeker's certificate
+doc-status-kandas = Kandas certificate
+
+policy-first_come = In order of application time
+policy-territory_first = Children living in the service territory first
+policy-three_plus_one = "3 + 1": three children from the territory, then one from outside
+
+# $kind: the document kind code.
+err-campaign-window-reversed = The first-grade window closes before it opens.
+err-campaign-window-after-year-start = First-grade applications must close before the academic year starts (1 September).
+err-campaign-other-grades-after-year-start = Applications for other grades must close before the academic year starts (1 September).
+err-campaign-other-grades-before-opening = Applications for other grades close before the campaign opens.
+err-campaign-receipt-deadline = The receipt deadline must be 1 to 30 working days.
+err-campaign-attachment-sizes = File size limits must be positive, and the limit for one file not above the total.
+err-campaign-no-file-formats = Allow at least one file type.
+err-campaign-class-size = Class size must be 1 to 40.
+err-campaign-duplicate-document = Document "{ $kind }" is listed twice: combine its conditions.
+err-campaign-document-file-counts = Document "{ $kind }": at least one file, and the minimum not above the maximum.
+err-campaign-document-title = Document "{ $kind }" needs a title in all three languages.
+
+## First-grade age rule
+
+# $years, $months: numbers (age on 1 September); $turns_six_on: a date; $earliest_year: 2027-2028.
+age-eligible = On 1 September the child will be { $years } { $years ->
+        [one] year
+       *[other] years
+    } { $months } { $months ->
+        [one] month
+       *[other] months
+    } old: the child can enter first grade.
+age-needs-parent-confirmation = The child turns six on { $turns_six_on }, after 1 September. Such a child is admitted if the parents wish: please confirm your decision.
+age-older-than-usual = On 1 September the child will be { $years } { $years ->
+        [one] year
+       *[other] years
+    } { $months } { $months ->
+        [one] month
+       *[other] months
+    } old. The child will be admitted, and the school will be told.
+age-too-young = The child turns six on { $turns_six_on }, so cannot enter first grade this year. You can apply for the { $earliest_year } academic year.
+age-no-rule = There is no age rule for second grade and above.
+
+## Classes
+
+err-classes-zero-size = Class size must be at least 1.
+err-classes-too-many = Too many classes, not enough letters: raise the class size.

@@ -11,5 +11,10 @@
 //! User-facing text is never here: errors and outcomes expose Fluent message keys whose texts
 //! live in `locales/{kk,ru,en}/domain.ftl`.
 
+pub mod allocation;
+pub mod application;
 pub mod calendar;
+mod codes;
 pub mod ids;
+
+pub use codes::{MessageArg, UnknownCode};
