@@ -14,7 +14,9 @@
 pub mod allocation;
 pub mod application;
 pub mod calendar;
+pub mod campaign;
 mod codes;
+pub mod eligibility;
 pub mod ids;
 
 pub use codes::{MessageArg, UnknownCode};

@@ -29,6 +29,7 @@ const PREFIXES: &[&str] = &[
 fn label_keys() -> BTreeSet<String> {
     use domain::allocation::AllocationPolicy;
     use domain::application::*;
+    use domain::campaign::FileFormat;
     let mut keys = BTreeSet::new();
     keys.extend(ApplicationStatus::ALL.iter().map(|v| v.label_key()));
     keys.extend(Citizenship::ALL.iter().map(|v| v.label_key()));
@@ -40,6 +41,7 @@ fn label_keys() -> BTreeSet<String> {
     keys.extend(Action::ALL.iter().map(|v| v.label_key()));
     keys.extend(ActorKind::ALL.iter().map(|v| v.label_key()));
     keys.extend(AllocationPolicy::ALL.iter().map(|v| v.label_key()));
+    keys.extend(FileFormat::ALL.iter().map(|v| v.label_key()));
     keys.into_iter().map(str::to_owned).collect()
 }
 
