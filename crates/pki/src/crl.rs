@@ -63,7 +63,9 @@ impl Crl {
         }
         let inner_alg = read_algorithm(&mut t)?;
         if inner_alg != signature_algorithm {
-            return Err(malformed("CRL signature algorithm differs inside and outside"));
+            return Err(malformed(
+                "CRL signature algorithm differs inside and outside",
+            ));
         }
         let issuer = Name::parse(&t.expect(tag::SEQUENCE)?)?;
         let this_update = t.read_time()?;

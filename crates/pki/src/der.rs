@@ -90,7 +90,9 @@ fn collect_octets(tlv: &Tlv<'_>, out: &mut Vec<u8>, depth: usize) -> DerResult<(
     while !r.is_empty() {
         let part = r.read()?;
         if part.tag & 0x1f != tag::OCTET_STRING {
-            return Err(DerError("constructed octet string holds a non-octet-string"));
+            return Err(DerError(
+                "constructed octet string holds a non-octet-string",
+            ));
         }
         collect_octets(&part, out, depth + 1)?;
     }
@@ -210,10 +212,14 @@ fn parse_tlv(data: &[u8], depth: usize) -> DerResult<(Tlv<'_>, usize)> {
         // BER indefinite length: walk the children until the end-of-contents marker.
         let mut pos = 2usize;
         loop {
-            let rest = data.get(pos..).ok_or(DerError("truncated indefinite element"))?;
+            let rest = data
+                .get(pos..)
+                .ok_or(DerError("truncated indefinite element"))?;
             if rest.len() >= 2 && rest[0] == 0 && rest[1] == 0 {
                 let value = data.get(2..pos).ok_or(DerError("bad indefinite element"))?;
-                let raw = data.get(..pos + 2).ok_or(DerError("bad indefinite element"))?;
+                let raw = data
+                    .get(..pos + 2)
+                    .ok_or(DerError("bad indefinite element"))?;
                 return Ok((
                     Tlv {
                         tag,
@@ -307,7 +313,7 @@ pub fn decode_string(t: &Tlv<'_>) -> DerResult<String> {
         | tag::T61_STRING => String::from_utf8(t.value.to_vec())
             .or_else(|_| Ok(t.value.iter().map(|b| *b as char).collect())),
         tag::BMP_STRING => {
-            if t.value.len() % 2 != 0 {
+            if !t.value.len().is_multiple_of(2) {
                 return Err(DerError("odd BMPString"));
             }
             let units: Vec<u16> = t
@@ -318,7 +324,7 @@ pub fn decode_string(t: &Tlv<'_>) -> DerResult<String> {
             String::from_utf16(&units).map_err(|_| DerError("bad BMPString"))
         }
         tag::UNIVERSAL_STRING => {
-            if t.value.len() % 4 != 0 {
+            if !t.value.len().is_multiple_of(4) {
                 return Err(DerError("bad UniversalString"));
             }
             t.value

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::der::DerError;
 use crate::Purpose;
+use crate::der::DerError;
 
 /// Each variant names exactly what failed; `message_key()` gives the Fluent key of the text
 /// shown to a person (`locales/*/pki.ftl`).
@@ -102,7 +102,9 @@ impl VerifyError {
             | VerifyError::NotACa { subject }
             | VerifyError::Expired { subject, .. }
             | VerifyError::NotYetValid { subject, .. } => vec![("subject", subject.clone())],
-            VerifyError::Revoked { at, .. } => vec![("at", at.format("%Y-%m-%d %H:%M UTC").to_string())],
+            VerifyError::Revoked { at, .. } => {
+                vec![("at", at.format("%Y-%m-%d %H:%M UTC").to_string())]
+            }
             _ => Vec::new(),
         }
     }

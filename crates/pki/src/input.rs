@@ -68,10 +68,10 @@ pub fn pem_blocks(data: &[u8], label: &str) -> Vec<Vec<u8>> {
         let Some(body_end) = body_start.find(&end_marker) else {
             break;
         };
-        if label.is_empty() || this_label.contains(label) {
-            if let Some(der) = decode_base64(body_start[..body_end].as_bytes()) {
-                out.push(der);
-            }
+        if (label.is_empty() || this_label.contains(label))
+            && let Some(der) = decode_base64(&body_start.as_bytes()[..body_end])
+        {
+            out.push(der);
         }
         rest = &body_start[body_end + end_marker.len()..];
     }
@@ -100,7 +100,12 @@ mod tests {
         let b64 = STANDARD.encode(&der);
         let spaced = format!(" {}\r\n{} ", &b64[..3], &b64[3..]);
         let pem = to_pem("CMS", &der);
-        for input in [der.clone(), b64.into_bytes(), spaced.into_bytes(), pem.into_bytes()] {
+        for input in [
+            der.clone(),
+            b64.into_bytes(),
+            spaced.into_bytes(),
+            pem.into_bytes(),
+        ] {
             assert_eq!(parse_cms_input(&input).unwrap(), der);
         }
     }

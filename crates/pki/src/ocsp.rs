@@ -179,7 +179,7 @@ impl OcspResponse {
         if self.responder_is(issuer) {
             return self.check_sig(issuer, tbs);
         }
-        for responder in self.certs.iter().filter(|c| self.responder_is(c)) {
+        if let Some(responder) = self.certs.iter().find(|c| self.responder_is(c)) {
             if !issuer.could_issue(responder)
                 || !sig::verify_signed(
                     issuer,
@@ -225,7 +225,9 @@ impl OcspResponse {
     }
 }
 
-fn hash_for(alg: &str) -> Option<fn(&[u8]) -> Vec<u8>> {
+type HashFn = fn(&[u8]) -> Vec<u8>;
+
+fn hash_for(alg: &str) -> Option<HashFn> {
     fn sha1(d: &[u8]) -> Vec<u8> {
         ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, d)
             .as_ref()

@@ -73,9 +73,13 @@ pub enum RevocationSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RevocationStatus {
-    Good { source: RevocationSource },
+    Good {
+        source: RevocationSource,
+    },
     /// No source answered and the policy accepts that.
-    Unknown { detail: String },
+    Unknown {
+        detail: String,
+    },
     /// No source is configured.
     NotChecked,
 }
@@ -143,9 +147,11 @@ impl RevocationChecker {
         }
         let fetcher = self.config.crl_fetcher.as_ref()?;
         for url in &leaf.crl_urls {
-            match fetcher.fetch(url).map_err(|e| e.to_string()).and_then(|bytes| {
-                Crl::from_pem_or_der(&bytes).map_err(|e| e.to_string())
-            }) {
+            match fetcher
+                .fetch(url)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| Crl::from_pem_or_der(&bytes).map_err(|e| e.to_string()))
+            {
                 Ok(crl) => {
                     let crl = Arc::new(crl);
                     if let Ok(mut cache) = self.fetched.lock() {
@@ -208,7 +214,9 @@ fn check_ocsp(
         return Err(VerifyError::OcspInvalid("nonce mismatch".to_string()));
     }
     let Some(single) = response.status_for(leaf, issuer) else {
-        return Err(VerifyError::OcspInvalid("no answer for this certificate".into()));
+        return Err(VerifyError::OcspInvalid(
+            "no answer for this certificate".into(),
+        ));
     };
     if single.next_update.is_some_and(|n| n < at) {
         return Err(VerifyError::OcspInvalid("stale answer".into()));

@@ -83,11 +83,14 @@ impl IssuedKey {
     }
 
     pub fn certificate(&self) -> Result<Certificate, TestCaError> {
-        Certificate::from_der(&self.cert_der).map_err(|e| TestCaError::BadCertificate(e.to_string()))
+        Certificate::from_der(&self.cert_der)
+            .map_err(|e| TestCaError::BadCertificate(e.to_string()))
     }
 
     pub fn serial_hex(&self) -> String {
-        self.certificate().map(|c| c.serial_hex()).unwrap_or_default()
+        self.certificate()
+            .map(|c| c.serial_hex())
+            .unwrap_or_default()
     }
 }
 
@@ -186,7 +189,11 @@ impl TestCa {
                 subject: &ca_name(&format!("MEKTEP TEST CA (RSA){label}")),
                 spki: &issuing_spki,
                 validity,
-                extensions: ca_extensions(&issuing_spki, root.cert.subject_key_id.as_deref(), Some(0)),
+                extensions: ca_extensions(
+                    &issuing_spki,
+                    root.cert.subject_key_id.as_deref(),
+                    Some(0),
+                ),
             },
             &root.pair,
         )?;
@@ -345,7 +352,11 @@ impl TestCa {
                 oid::EKU_EMAIL_PROTECTION,
                 oid::POLICY_INDIVIDUAL_SIGN,
             ),
-            (KeyKind::Sign, true) => (vec![0, 1], oid::EKU_EMAIL_PROTECTION, oid::POLICY_LEGAL_SIGN),
+            (KeyKind::Sign, true) => (
+                vec![0, 1],
+                oid::EKU_EMAIL_PROTECTION,
+                oid::POLICY_LEGAL_SIGN,
+            ),
         };
         let mut eku: Vec<Vec<u8>> = vec![write::oid(eku_first)];
         eku.extend(roles.iter().map(|r| write::oid(r.oid())));
@@ -354,7 +365,11 @@ impl TestCa {
             extension(oid::EXT_KEY_USAGE, true, &write::named_bits(&ku_bits)),
             extension(oid::EXT_EXT_KEY_USAGE, false, &write::seq(&eku_refs)),
             aki_extension(self.issuing.cert.subject_key_id.as_deref()),
-            extension(oid::EXT_SUBJECT_KEY_ID, false, &write::octets(&key_id(&spki))),
+            extension(
+                oid::EXT_SUBJECT_KEY_ID,
+                false,
+                &write::octets(&key_id(&spki)),
+            ),
             extension(
                 oid::EXT_CERT_POLICIES,
                 false,
@@ -365,7 +380,11 @@ impl TestCa {
             // CRLDistributionPoints { DistributionPoint { fullName [0] { URI [6] } } }
             let uri = der::write::tlv(tag::ctx_prim(6), url.as_bytes());
             let dp = write::seq(&[&write::explicit(0, &write::explicit(0, &uri))]);
-            extensions.push(extension(oid::EXT_CRL_DISTRIBUTION_POINTS, false, &write::seq(&[&dp])));
+            extensions.push(extension(
+                oid::EXT_CRL_DISTRIBUTION_POINTS,
+                false,
+                &write::seq(&[&dp]),
+            ));
         }
         let cert_der = build_certificate(
             &CertFields {
@@ -417,7 +436,11 @@ impl TestCa {
                 let mut parts = vec![write::uint(&r.serial), write::time(r.at)];
                 if let Some(code) = r.reason {
                     let value = der::write::tlv(tag::ENUMERATED, &[code as u8]);
-                    parts.push(write::seq(&[&extension(oid::EXT_CRL_REASON, false, &value)]));
+                    parts.push(write::seq(&[&extension(
+                        oid::EXT_CRL_REASON,
+                        false,
+                        &value,
+                    )]));
                 }
                 let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
                 write::seq(&refs)
@@ -443,7 +466,11 @@ impl TestCa {
         let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
         let tbs = write::seq(&refs);
         let signature = self.issuing.sign(&tbs)?;
-        Ok(write::seq(&[&tbs, SHA256_WITH_RSA_ALG, &write::bit_string(&signature)]))
+        Ok(write::seq(&[
+            &tbs,
+            SHA256_WITH_RSA_ALG,
+            &write::bit_string(&signature),
+        ]))
     }
 
     /// Answers a DER OCSPRequest as the issuing CA would (signed by the CA itself, nonce echoed).
@@ -477,11 +504,11 @@ impl TestCa {
                 }
             }
         }
-        let revoked = self
-            .revoked
-            .lock()
-            .ok()
-            .and_then(|l| l.iter().find(|r| r.serial == normalize_serial(serial)).cloned());
+        let revoked = self.revoked.lock().ok().and_then(|l| {
+            l.iter()
+                .find(|r| r.serial == normalize_serial(serial))
+                .cloned()
+        });
         let status = match revoked {
             Some(r) => {
                 let mut inner = write::generalized_time(r.at);
@@ -528,7 +555,9 @@ impl TestCa {
                     "{} {} {}\n",
                     hex::encode_upper(&r.serial),
                     r.at.to_rfc3339(),
-                    r.reason.map(|c| c.to_string()).unwrap_or_else(|| "-".into())
+                    r.reason
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "-".into())
                 )
             })
             .collect()
@@ -575,9 +604,15 @@ impl Person<'_> {
     /// NCA's order: CN, SURNAME, SERIALNUMBER, C, [O], G, [OU].
     fn name(&self) -> Vec<u8> {
         let mut rdns = vec![
-            rdn(oid::AT_CN, &write::utf8(&format!("{} {}", self.surname, self.given_name))),
+            rdn(
+                oid::AT_CN,
+                &write::utf8(&format!("{} {}", self.surname, self.given_name)),
+            ),
             rdn(oid::AT_SURNAME, &write::utf8(self.surname)),
-            rdn(oid::AT_SERIAL_NUMBER, &write::printable(&format!("IIN{}", self.iin))),
+            rdn(
+                oid::AT_SERIAL_NUMBER,
+                &write::printable(&format!("IIN{}", self.iin)),
+            ),
             rdn(oid::AT_COUNTRY, &write::printable("KZ")),
         ];
         if let Some((_, org)) = self.organization {
@@ -601,14 +636,21 @@ fn rdn(attr: &str, value: &[u8]) -> Vec<u8> {
 fn ca_name(cn: &str) -> Vec<u8> {
     write::seq(&[
         &rdn(oid::AT_COUNTRY, &write::printable("KZ")),
-        &rdn(oid::AT_ORGANIZATION, &write::utf8("Mektep test CA - not for production")),
+        &rdn(
+            oid::AT_ORGANIZATION,
+            &write::utf8("Mektep test CA - not for production"),
+        ),
         &rdn(oid::AT_CN, &write::utf8(cn)),
     ])
 }
 
 fn extension(id: &str, critical: bool, value: &[u8]) -> Vec<u8> {
     if critical {
-        write::seq(&[&write::oid(id), &write::boolean(true), &write::octets(value)])
+        write::seq(&[
+            &write::oid(id),
+            &write::boolean(true),
+            &write::octets(value),
+        ])
     } else {
         write::seq(&[&write::oid(id), &write::octets(value)])
     }
@@ -684,7 +726,11 @@ fn build_certificate(fields: &CertFields<'_>, signer: &RsaKeyPair) -> Result<Vec
         &write::explicit(3, &write::seq(&ext_refs)),
     ]);
     let signature = rsa_sign(signer, &tbs)?;
-    Ok(write::seq(&[&tbs, SHA256_WITH_RSA_ALG, &write::bit_string(&signature)]))
+    Ok(write::seq(&[
+        &tbs,
+        SHA256_WITH_RSA_ALG,
+        &write::bit_string(&signature),
+    ]))
 }
 
 /// 20 random bytes, positive, like NCA's serials.
@@ -711,8 +757,13 @@ pub fn generate_rsa_key() -> Result<Vec<u8>, TestCaError> {
 
 fn rsa_sign(pair: &RsaKeyPair, message: &[u8]) -> Result<Vec<u8>, TestCaError> {
     let mut signature = vec![0u8; pair.public().modulus_len()];
-    pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
-        .map_err(|_| TestCaError::Signing)?;
+    pair.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        message,
+        &mut signature,
+    )
+    .map_err(|_| TestCaError::Signing)?;
     Ok(signature)
 }
 
@@ -730,8 +781,8 @@ impl CmsSigner {
     pub fn new(key_pkcs8: &[u8], cert_der: &[u8]) -> Result<CmsSigner, TestCaError> {
         let pair =
             RsaKeyPair::from_pkcs8(key_pkcs8).map_err(|e| TestCaError::BadKey(e.to_string()))?;
-        let cert =
-            Certificate::from_der(cert_der).map_err(|e| TestCaError::BadCertificate(e.to_string()))?;
+        let cert = Certificate::from_der(cert_der)
+            .map_err(|e| TestCaError::BadCertificate(e.to_string()))?;
         Ok(CmsSigner {
             pair,
             cert_der: cert_der.to_vec(),
@@ -784,14 +835,20 @@ impl CmsSigner {
         }
         let signer_info = write::seq(&[
             &write::small_int(1),
-            &write::seq(&[&self.cert.issuer.raw, &der::write::tlv(tag::INTEGER, &self.cert.serial)]),
+            &write::seq(&[
+                &self.cert.issuer.raw,
+                &der::write::tlv(tag::INTEGER, &self.cert.serial),
+            ]),
             &sha256_alg(),
             &signed_attrs,
             &rsa_encryption_alg(),
             &write::octets(&signature),
         ]);
         let encap = if attached {
-            write::seq(&[&write::oid(oid::CMS_DATA), &write::explicit(0, &write::octets(content))])
+            write::seq(&[
+                &write::oid(oid::CMS_DATA),
+                &write::explicit(0, &write::octets(content)),
+            ])
         } else {
             write::seq(&[&write::oid(oid::CMS_DATA)])
         };

@@ -182,7 +182,9 @@ impl Certificate {
         let serial = t.read_integer_bytes()?.to_vec();
         let inner_alg = read_algorithm(&mut t)?;
         if inner_alg != sig_alg {
-            return Err(malformed("signature algorithm differs inside and outside TBS"));
+            return Err(malformed(
+                "signature algorithm differs inside and outside TBS",
+            ));
         }
         let issuer = Name::parse(&t.expect(tag::SEQUENCE)?)?;
         let validity = t.expect(tag::SEQUENCE)?;
@@ -260,10 +262,7 @@ impl Certificate {
                     | oid::EXT_AUTHORITY_INFO_ACCESS
             );
             if !known {
-                if critical
-                    && id != oid::EXT_SUBJECT_ALT_NAME
-                    && id != oid::EXT_FRESHEST_CRL
-                {
+                if critical && id != oid::EXT_SUBJECT_ALT_NAME && id != oid::EXT_FRESHEST_CRL {
                     return Err(VerifyError::UnsupportedCriticalExtension(id));
                 }
                 continue;
