@@ -112,6 +112,32 @@ pub enum PkiCommand {
         #[arg(long)]
         accept_auth_keys_for_signing: bool,
     },
+    /// Run the NCALayer stand-in (wss://127.0.0.1:13579 by default) until Ctrl-C.
+    #[cfg(feature = "ncalayer")]
+    Ncalayer {
+        /// PEM of the AUTH key (from `issue --kind auth`).
+        #[arg(long)]
+        auth: Option<PathBuf>,
+        /// PEM of the SIGN key (from `issue --kind sign`).
+        #[arg(long)]
+        sign: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:13579")]
+        listen: std::net::SocketAddr,
+        /// Serve plain ws:// instead of wss://.
+        #[arg(long)]
+        plain: bool,
+        /// Answer every signing request as cancelled (or with an error).
+        #[arg(long, value_enum, default_value = "sign")]
+        behaviour: BehaviourArg,
+    },
+}
+
+#[cfg(feature = "ncalayer")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BehaviourArg {
+    Sign,
+    Cancel,
+    Error,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -265,7 +291,76 @@ pub fn execute(cmd: PkiCommand, out: &mut dyn Write) -> Result<bool, CliError> {
             say(out, &text)?;
             Ok(valid)
         }
+        #[cfg(feature = "ncalayer")]
+        PkiCommand::Ncalayer {
+            auth,
+            sign,
+            listen,
+            plain,
+            behaviour,
+        } => run_ncalayer(auth, sign, listen, plain, behaviour, out),
     }
+}
+
+#[cfg(feature = "ncalayer")]
+fn run_ncalayer(
+    auth: Option<PathBuf>,
+    sign: Option<PathBuf>,
+    listen: std::net::SocketAddr,
+    plain: bool,
+    behaviour: BehaviourArg,
+    out: &mut dyn Write,
+) -> Result<bool, CliError> {
+    use crate::ncalayer::{Behaviour, Responder, Transport, serve};
+    let load = |p: Option<PathBuf>| -> Result<Option<IssuedKey>, CliError> {
+        match p {
+            Some(path) => {
+                let text = String::from_utf8_lossy(&read_file(&path)?).into_owned();
+                Ok(Some(IssuedKey::from_pem(&text)?))
+            }
+            None => Ok(None),
+        }
+    };
+    let responder =
+        Responder::new(load(auth)?, load(sign)?).map_err(|e| CliError::Usage(e.to_string()))?;
+    responder.set_behaviour(match behaviour {
+        BehaviourArg::Sign => Behaviour::Sign,
+        BehaviourArg::Cancel => Behaviour::Cancel,
+        BehaviourArg::Error => Behaviour::Error,
+    });
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(CliError::Usage(
+            "the NCALayer stand-in command must be run outside an async runtime".into(),
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Io {
+            path: "<runtime>".into(),
+            source: e,
+        })?;
+    runtime.block_on(async {
+        let transport = if plain {
+            Transport::Plain
+        } else {
+            Transport::Tls
+        };
+        let server = serve(listen, responder, transport)
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let scheme = if plain { "ws" } else { "wss" };
+        say(
+            out,
+            &format!(
+                "NCALayer stand-in on {scheme}://{}/ (Ctrl-C stops)",
+                server.local_addr()
+            ),
+        )?;
+        let _ = tokio::signal::ctrl_c().await;
+        server.shutdown();
+        Ok(true)
+    })
 }
 
 fn verify_report(

@@ -10,6 +10,8 @@ pub mod crl;
 pub mod der;
 pub mod error;
 pub mod input;
+#[cfg(feature = "ncalayer")]
+pub mod ncalayer;
 pub mod ocsp;
 pub mod oid;
 pub mod revocation;

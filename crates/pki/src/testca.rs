@@ -812,6 +812,25 @@ impl CmsSigner {
         signing_time: DateTime<Utc>,
     ) -> Result<Vec<u8>, TestCaError> {
         let digest = ring::digest::digest(&ring::digest::SHA256, content);
+        self.build(attached.then_some(content), digest.as_ref(), signing_time)
+    }
+
+    /// A detached CMS over content of which only the SHA-256 `digest` is given
+    /// (NCALayer's `digested: true` / `createCAdESFromBase64Hash`).
+    pub fn sign_digest_at(
+        &self,
+        digest: &[u8],
+        signing_time: DateTime<Utc>,
+    ) -> Result<Vec<u8>, TestCaError> {
+        self.build(None, digest, signing_time)
+    }
+
+    fn build(
+        &self,
+        attached: Option<&[u8]>,
+        digest: &[u8],
+        signing_time: DateTime<Utc>,
+    ) -> Result<Vec<u8>, TestCaError> {
         let attrs = [
             write::seq(&[
                 &write::oid(oid::ATTR_CONTENT_TYPE),
@@ -823,7 +842,7 @@ impl CmsSigner {
             ]),
             write::seq(&[
                 &write::oid(oid::ATTR_MESSAGE_DIGEST),
-                &write::set_of(&[&write::octets(digest.as_ref())]),
+                &write::set_of(&[&write::octets(digest)]),
             ]),
         ];
         let attr_refs: Vec<&[u8]> = attrs.iter().map(Vec::as_slice).collect();
@@ -844,13 +863,12 @@ impl CmsSigner {
             &rsa_encryption_alg(),
             &write::octets(&signature),
         ]);
-        let encap = if attached {
-            write::seq(&[
+        let encap = match attached {
+            Some(content) => write::seq(&[
                 &write::oid(oid::CMS_DATA),
                 &write::explicit(0, &write::octets(content)),
-            ])
-        } else {
-            write::seq(&[&write::oid(oid::CMS_DATA)])
+            ]),
+            None => write::seq(&[&write::oid(oid::CMS_DATA)]),
         };
         let mut certs = self.cert_der.clone();
         for extra in &self.extra_certs {
@@ -868,6 +886,53 @@ impl CmsSigner {
             &write::explicit(0, &signed_data),
         ]))
     }
+
+    /// The signer's certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+}
+
+/// A self-signed TLS server certificate (RSA-2048, serverAuth) for `localhost` and 127.0.0.1,
+/// as NCALayer serves on `wss://127.0.0.1:13579`. Returns (certificate DER, PKCS#8 key DER).
+pub fn self_signed_tls_identity() -> Result<(Vec<u8>, Vec<u8>), TestCaError> {
+    let key = generate_rsa_key()?;
+    let pair = RsaKeyPair::from_pkcs8(&key).map_err(|e| TestCaError::BadKey(e.to_string()))?;
+    let spki = spki_of(&pair);
+    let name = write::seq(&[&rdn(
+        oid::AT_CN,
+        &write::utf8("127.0.0.1 (Mektep NCALayer stand-in)"),
+    )]);
+    let san = write::seq(&[
+        &der::write::tlv(tag::ctx_prim(2), b"localhost"),
+        &der::write::tlv(tag::ctx_prim(7), &[127, 0, 0, 1]),
+    ]);
+    let extensions = vec![
+        extension(oid::EXT_BASIC_CONSTRAINTS, true, &write::seq(&[])),
+        extension(oid::EXT_KEY_USAGE, true, &write::named_bits(&[0, 2])),
+        extension(
+            oid::EXT_EXT_KEY_USAGE,
+            false,
+            &write::seq(&[&write::oid("1.3.6.1.5.5.7.3.1")]),
+        ),
+        extension(oid::EXT_SUBJECT_ALT_NAME, false, &san),
+        extension(
+            oid::EXT_SUBJECT_KEY_ID,
+            false,
+            &write::octets(&key_id(&spki)),
+        ),
+    ];
+    let cert = build_certificate(
+        &CertFields {
+            issuer: &name,
+            subject: &name,
+            spki: &spki,
+            validity: Validity::days_from_now(825),
+            extensions,
+        },
+        &pair,
+    )?;
+    Ok((cert, key))
 }
 
 /// One-shot CMS signing (parses the key each time; use `CmsSigner` in loops).
