@@ -269,8 +269,9 @@ impl Verifier {
                 let ct = signer
                     .single_attr(oid::ATTR_CONTENT_TYPE, "contentType")?
                     .ok_or(VerifyError::MissingSignedAttribute("contentType"))?;
-                if crate::der::oid_to_string(ct.value).ok().as_deref()
-                    != Some(sd.content_type.as_str())
+                if ct.tag != crate::der::tag::OID
+                    || crate::der::oid_to_string(ct.value).ok().as_deref()
+                        != Some(sd.content_type.as_str())
                 {
                     return Err(VerifyError::ContentTypeMismatch);
                 }
@@ -390,8 +391,16 @@ impl Verifier {
     ) -> Result<Vec<CertSummary>, VerifyError> {
         let mut path = Vec::new();
         let mut current = intermediate.clone();
-        for _ in 0..MAX_CHAIN_DEPTH {
+        for below in 0..MAX_CHAIN_DEPTH {
             check_is_ca(&current)?;
+            // basicConstraints pathLenConstraint: CAs allowed beneath this one.
+            if let Some(Some(limit)) = current.ca
+                && (below as u32) > limit
+            {
+                return Err(VerifyError::NotACa {
+                    subject: current.subject.display(),
+                });
+            }
             check_validity(&current, at)?;
             path.push(current.summary());
             if self.trust.contains(&current) {

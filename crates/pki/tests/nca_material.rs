@@ -415,3 +415,61 @@ fn every_error_has_a_message_in_each_language() {
         }
     }
 }
+
+#[test]
+fn real_certificates_map_to_key_kind_roles_and_identity() {
+    use pki::x509::certificates_from_pem_or_der;
+    let table: &[(&str, KeyKind, &[Role], Option<&str>)] = &[
+        (
+            "certs/individual_valid_sign_2004_rsa.cer",
+            KeyKind::Sign,
+            &[Role::Individual],
+            None,
+        ),
+        (
+            "certs/individual_valid_sign_2004_rsa_auth.cer",
+            KeyKind::Auth,
+            &[Role::Individual],
+            None,
+        ),
+        (
+            &format!("{PERSON_AUTH}.cer"),
+            KeyKind::Auth,
+            &[Role::Individual],
+            None,
+        ),
+        (
+            &format!("{PERSON_SIGN}.cer"),
+            KeyKind::Sign,
+            &[Role::Individual],
+            None,
+        ),
+        (
+            &format!("{ORG_AUTH}.cer"),
+            KeyKind::Auth,
+            &[Role::LegalEntity, Role::FirstHead],
+            Some("123456789021"),
+        ),
+        (
+            &format!("{ORG_GOST}.cer"),
+            KeyKind::Sign,
+            &[Role::LegalEntity, Role::FirstHead],
+            Some("123456789021"),
+        ),
+    ];
+    for (file, kind, roles, bin) in table {
+        let cert = certificates_from_pem_or_der(&read(file)).unwrap().remove(0);
+        assert_eq!(pki::key_kind(&cert), Some(*kind), "{file}");
+        let found: Vec<Role> = cert
+            .ext_key_usage
+            .iter()
+            .filter_map(|o| Role::from_oid(o))
+            .collect();
+        assert_eq!(&found, roles, "{file}");
+        let who = pki::SignerIdentity::from_subject(&cert.subject);
+        assert_eq!(who.iin.as_deref(), Some("123456789011"), "{file}");
+        assert_eq!(who.bin.as_deref(), *bin, "{file}");
+        assert_eq!(who.surname.as_deref(), Some("ТЕСТОВ"), "{file}");
+        assert_eq!(who.given_name.as_deref(), Some("ТЕСТ"), "{file}");
+    }
+}
