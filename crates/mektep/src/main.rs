@@ -1,1 +1,121 @@
-fn main() {}
+//! `mektep`: the service and its tools in one binary.
+
+mod config;
+mod demo;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "mektep", version, about = "Admission to first grade: the e-service and its tools")]
+struct Cli {
+    /// Configuration file (TOML); default: ./mektep.toml if it exists.
+    #[arg(long, global = true, env = "MEKTEP_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        /// Address and port to listen on [default: 127.0.0.1:8080; env MEKTEP_LISTEN].
+        #[arg(long)]
+        listen: Option<String>,
+        /// Folder for the SQLite database and documents [default: ./data; env MEKTEP_DATA_DIR].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Demo mode: demo data on a fresh database, demo people, messages shown at /dev/outbox.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// EDS tools: test CA, issuing, signing, verifying, the NCALayer stand-in.
+    #[command(subcommand)]
+    Pki(pki::cli::PkiCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole audit log; exits non-zero if a record was changed or removed.
+    Verify {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let load = |data_dir: Option<PathBuf>| -> Result<config::Config, String> {
+        let mut c = config::Config::load(cli.config.as_ref())?;
+        if let Some(d) = data_dir {
+            c.data_dir = d;
+        }
+        Ok(c)
+    };
+    let result = match cli.command {
+        Command::Pki(cmd) => return pki::cli::run(cmd),
+        Command::Serve { listen, data_dir, demo } => load(data_dir).and_then(|mut c| {
+            if let Some(l) = listen {
+                c.listen = l;
+            }
+            c.demo |= demo;
+            runtime()?.block_on(serve::serve(c))
+        }),
+        Command::Migrate { data_dir } => load(data_dir).and_then(|c| {
+            runtime()?.block_on(async {
+                init_logging(&c.log);
+                let store = serve::open_store(&c).await?;
+                store.close().await;
+                println!("database is up to date");
+                Ok(())
+            })
+        }),
+        Command::Audit(AuditCommand::Verify { data_dir }) => load(data_dir).and_then(|c| {
+            runtime()?.block_on(async {
+                let store = serve::open_store(&c).await?;
+                let verdict = store.verify_audit_chain().await.map_err(|e| e.to_string())?;
+                store.close().await;
+                match verdict {
+                    store::AuditVerification::Intact { records } => {
+                        println!("audit log intact: {records} records");
+                        Ok(())
+                    }
+                    store::AuditVerification::Broken { at_record, reason } => {
+                        Err(format!("audit log broken at record {at_record}: {reason}"))
+                    }
+                }
+            })
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mektep: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+pub fn init_logging(filter: &str) {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .try_init();
+}

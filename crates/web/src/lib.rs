@@ -1,1 +1,61 @@
-//! web
+//! The web face of Mektep: server-rendered pages (askama) in Kazakh, Russian and English, with a
+//! little plain JavaScript where a browser must talk to NCALayer or show upload progress.
+//! Every page works without a single-page-app build.
+
+pub mod ctx;
+pub mod eds;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod routes;
+pub mod security;
+pub mod state;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::{AppInner, AppState, DemoPerson, WebConfig};
+
+#[derive(Clone, Default)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        axum::http::HeaderValue::from_str(&store::random_token(8)).ok().map(RequestId::new)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let max_form = state.config.max_form_bytes;
+    Router::new()
+        .route("/", get(routes::home::home))
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .route("/lang/{code}", get(routes::home::set_language))
+        .route("/login", get(routes::auth::login_page))
+        .route("/login/demo", post(routes::auth::demo_login))
+        .route("/auth/challenge", post(routes::auth::challenge))
+        .route("/auth/login", post(routes::auth::eds_login))
+        .route("/logout", post(routes::auth::logout))
+        .route("/static/{name}", get(routes::assets::asset))
+        .layer(DefaultBodyLimit::max(max_form))
+        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn(pages::render_error_pages))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
+        .with_state(state)
+}

@@ -1,0 +1,150 @@
+//! Configuration: built-in defaults, then `mektep.toml` (or `--config FILE`), then `MEKTEP_*`
+//! environment variables (`MEKTEP_SMTP__HOST` for nested keys), then command-line flags.
+//! Every key is documented in the README. Secrets are never printed: `Debug` hides them.
+
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/mektep.db`.
+    pub database_url: String,
+    /// The address people open; empty means `http://<listen>`.
+    pub public_url: String,
+    pub demo: bool,
+    pub cookie_secure: bool,
+    pub database_max_connections: u32,
+    pub log: String,
+    pub session: SessionConfig,
+    pub pki: PkiConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    pub idle_minutes: i64,
+    pub absolute_hours: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PkiConfig {
+    /// PEM or DER files of trusted CA certificates (roots or intermediates).
+    pub trust_anchors: Vec<PathBuf>,
+    /// CRL files loaded at start.
+    pub crls: Vec<PathBuf>,
+    pub accept_auth_keys_for_signing: bool,
+    pub challenge_ttl_seconds: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            public_url: String::new(),
+            demo: false,
+            cookie_secure: false,
+            database_max_connections: 16,
+            log: "info".into(),
+            session: SessionConfig::default(),
+            pki: PkiConfig::default(),
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig { idle_minutes: 30, absolute_hours: 12 }
+    }
+}
+
+impl Default for PkiConfig {
+    fn default() -> Self {
+        PkiConfig { trust_anchors: Vec::new(), crls: Vec::new(), accept_auth_keys_for_signing: true, challenge_ttl_seconds: 300 }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password in a database URL (`postgres://user:secret@host` → `postgres://user:***@host`).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{}:***{}", &url[..scheme_end], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Reads the file (if any) and the environment. `DATABASE_URL` is honoured as well as
+    /// `MEKTEP_DATABASE_URL`, as most deployment tools set the former.
+    pub fn load(file: Option<&PathBuf>) -> Result<Config, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(format!("configuration file {} does not exist", path.display()));
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("mektep.toml")),
+        }
+        figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
+            .merge(Env::prefixed("MEKTEP_").split("__"));
+        figment.extract().map_err(|e| format!("configuration: {e}"))
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("mektep.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_hidden() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/mektep"), "postgres://app:***@db:5432/mektep");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(redact_url("sqlite://data/mektep.db"), "sqlite://data/mektep.db");
+        let c = Config { database_url: "postgres://u:pw@h/db".into(), ..Config::default() };
+        assert!(!format!("{c:?}").contains("pw"));
+    }
+}

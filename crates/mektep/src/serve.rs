@@ -1,0 +1,118 @@
+//! `mektep serve`: open the database, set up EDS verification, start the web server, and stop
+//! gracefully on SIGTERM or Ctrl-C, finishing the requests in flight.
+
+use std::sync::Arc;
+
+use pki::{Crl, RevocationConfig, TrustStore, Verifier};
+use store::{BlobStore, Store, StoreConfig};
+use web::{AppInner, AppState, WebConfig};
+
+use crate::config::{Config, redact_url};
+use crate::demo;
+
+pub async fn open_store(c: &Config) -> Result<Store, String> {
+    std::fs::create_dir_all(&c.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", c.data_dir.display()))?;
+    let url = c.database_url();
+    Store::open(&StoreConfig { url: url.clone(), max_connections: c.database_max_connections })
+        .await
+        .map_err(|e| format!("database {}: {e}", redact_url(&url)))
+}
+
+/// Names of the production NCA RK certification authorities: a demo must never trust them,
+/// or a demo installation could be mistaken for (or used as) the real service.
+const PRODUCTION_CA_NAMES: [&str; 2] = ["ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ", "НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ"];
+
+fn build_verifier(c: &Config, extra_anchors: &[Vec<u8>]) -> Result<Verifier, String> {
+    let mut trust = TrustStore::new();
+    for path in &c.pki.trust_anchors {
+        let data = std::fs::read(path).map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
+        let mut one = TrustStore::new();
+        one.add(&data).map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
+        for anchor in one.anchors() {
+            let cn = anchor.subject.get(pki::oid::AT_CN).unwrap_or_default().to_uppercase();
+            if c.demo && PRODUCTION_CA_NAMES.iter().any(|n| cn.contains(n)) && !cn.contains("TEST") {
+                return Err(format!(
+                    "refusing to start in demo mode with a production trust anchor ({}); remove it from pki.trust_anchors",
+                    path.display()
+                ));
+            }
+        }
+        trust.add(&data).map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
+    }
+    for der in extra_anchors {
+        trust.add(der).map_err(|e| format!("demo CA: {e}"))?;
+    }
+    if trust.is_empty() {
+        tracing::warn!("no trust anchors configured: nobody can sign in (set pki.trust_anchors)");
+    }
+    let mut crls = Vec::new();
+    for path in &c.pki.crls {
+        let data = std::fs::read(path).map_err(|e| format!("CRL {}: {e}", path.display()))?;
+        crls.push(Crl::from_pem_or_der(&data).map_err(|e| format!("CRL {}: {e}", path.display()))?);
+    }
+    let verifier = Verifier::new(trust, RevocationConfig::with_crls(crls))
+        .with_sign_policy(pki::verify::SignPolicy { accept_auth_keys_for_signing: c.pki.accept_auth_keys_for_signing });
+    Ok(verifier)
+}
+
+pub async fn serve(c: Config) -> Result<(), String> {
+    crate::init_logging(&c.log);
+    let store = open_store(&c).await?;
+    let demo = demo::prepare(&store, &c).await?;
+    let verifier = build_verifier(&c, &demo.trust_anchors)?;
+    let blobs = BlobStore::open(c.data_dir.join("documents")).map_err(|e| format!("document storage: {e}"))?;
+    let csrf_key = store
+        .setting_or_insert("csrf_key", &store::random_token(32))
+        .await
+        .map_err(|e| format!("reading the CSRF key: {e}"))?;
+    let web_config = WebConfig {
+        public_url: c.public_url(),
+        demo: c.demo,
+        cookie_secure: c.cookie_secure,
+        session_idle_minutes: c.session.idle_minutes,
+        session_absolute_hours: c.session.absolute_hours,
+        challenge_ttl_seconds: c.pki.challenge_ttl_seconds,
+        accept_auth_keys_for_signing: c.pki.accept_auth_keys_for_signing,
+        ..WebConfig::default()
+    };
+    let state = AppState(Arc::new(AppInner {
+        store: store.clone(),
+        blobs,
+        verifier: Arc::new(verifier),
+        config: web_config,
+        csrf_key: csrf_key.into_bytes(),
+        demo_people: demo.people,
+    }));
+    let app = web::router(state);
+    let listener = tokio::net::TcpListener::bind(&c.listen).await.map_err(|e| format!("cannot listen on {}: {e}", c.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(backend = store.backend().as_str(), %addr, demo = c.demo, "serving");
+    // The line people (and tests) wait for.
+    println!("Mektep is ready: open http://{addr}/");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,74 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use pki::Verifier;
+use pki::testca::IssuedKey;
+use store::{BlobStore, Store};
+
+/// Settings of the web layer (the binary reads them from the config file and environment).
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The address people open, used in links sent by e-mail and in QR codes.
+    pub public_url: String,
+    /// Demo mode: demo people sign in with a click and messages show at `/dev/outbox`.
+    pub demo: bool,
+    /// Mark cookies `Secure`; on whenever the service is reached over HTTPS.
+    pub cookie_secure: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub challenge_ttl_seconds: i64,
+    /// Largest request body outside uploads.
+    pub max_form_bytes: usize,
+    /// Largest single upload request (the campaign's limits are checked on top).
+    pub max_upload_bytes: usize,
+    /// Accept AUTH keys for signing an application (NCA issues both; the standard names SIGN).
+    pub accept_auth_keys_for_signing: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: "http://127.0.0.1:8080".into(),
+            demo: false,
+            cookie_secure: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            challenge_ttl_seconds: 300,
+            max_form_bytes: 64 * 1024,
+            max_upload_bytes: 12 * 1024 * 1024,
+            accept_auth_keys_for_signing: true,
+        }
+    }
+}
+
+/// A demo person who signs in with a click; the server holds their keys.
+#[derive(Clone, Debug)]
+pub struct DemoPerson {
+    /// Translation key of the role shown on the login page.
+    pub role_key: &'static str,
+    pub name: String,
+    pub iin: String,
+    pub auth: IssuedKey,
+    pub sign: IssuedKey,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<AppInner>);
+
+pub struct AppInner {
+    pub store: Store,
+    pub blobs: BlobStore,
+    pub verifier: Arc<Verifier>,
+    pub config: WebConfig,
+    /// Key of the CSRF token MAC; generated once per installation and kept in the database.
+    pub csrf_key: Vec<u8>,
+    pub demo_people: Vec<DemoPerson>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
