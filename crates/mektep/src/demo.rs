@@ -147,7 +147,8 @@ fn load_people(dir: &Path) -> Result<DemoSetup, String> {
             sign: read(format!("{}-sign.pem", p.file))?,
         });
     }
-    Ok(DemoSetup { trust_anchors: vec![ca.root_cert_der().to_vec()], people })
+    // NCALayer embeds only the signer certificate, so the issuing CA must be an anchor too.
+    Ok(DemoSetup { trust_anchors: vec![ca.root_cert_der().to_vec(), ca.issuing_cert_der().to_vec()], people })
 }
 
 /// Schools of Aktobe (names as the city writes them), with first-grade places per language.

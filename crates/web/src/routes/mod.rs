@@ -2,3 +2,4 @@ pub mod auth;
 pub mod health;
 pub mod home;
 pub mod assets;
+pub mod cabinet;
