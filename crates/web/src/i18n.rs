@@ -99,7 +99,14 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     } else {
         let map: HashMap<Cow<'static, str>, FluentValue> = args
             .iter()
-            .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
+            .map(|(k, v)| {
+                // Whole numbers go in as numbers, so that plural forms (Russian!) are chosen.
+                let value = match v.parse::<i64>() {
+                    Ok(n) if !v.starts_with('+') && !(v.starts_with('0') && v.len() > 1) => FluentValue::from(n),
+                    _ => FluentValue::from(v.clone()),
+                };
+                (Cow::Owned((*k).to_owned()), value)
+            })
             .collect();
         LOCALES.try_lookup_with_args(lang.id(), key, &map)
     };
@@ -114,4 +121,19 @@ pub fn has_own_translation(lang: Lang, key: &str) -> bool {
     LOCALES
         .try_lookup_complete(lang.id(), key, None)
         .is_some()
+}
+
+/// Renders a domain message argument for a person: dates as dd.mm.yyyy.
+pub fn arg_text(arg: &domain::MessageArg) -> String {
+    match arg {
+        domain::MessageArg::Number(n) => n.to_string(),
+        domain::MessageArg::Date(d) => d.format("%d.%m.%Y").to_string(),
+        domain::MessageArg::Text(t) => t.clone(),
+    }
+}
+
+/// Translates a domain outcome with its arguments.
+pub fn domain_message(tr: &Tr, key: &str, args: &[(&'static str, domain::MessageArg)]) -> String {
+    let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, arg_text(v))).collect();
+    tr.ta(key, &args)
 }

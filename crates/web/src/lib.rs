@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod routes;
+pub mod service;
 pub mod security;
 pub mod state;
 
@@ -35,6 +36,7 @@ impl MakeRequestId for RandomRequestId {
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let max_form = state.config.max_form_bytes;
+    let upload_limit = state.config.max_upload_bytes;
     Router::new()
         .route("/", get(routes::home::home))
         .route("/healthz", get(routes::health::healthz))
@@ -50,6 +52,18 @@ pub fn router(state: AppState) -> Router {
         .route("/cabinet/confirm-email", get(routes::cabinet::confirm_email))
         .route("/cabinet/confirm-phone", post(routes::cabinet::confirm_phone))
         .route("/dev/outbox", get(routes::cabinet::dev_outbox))
+        .route("/applications/new", get(routes::application::new_form).post(routes::application::create))
+        .route("/applications/{id}", get(routes::application::show))
+        .route("/applications/{id}/edit", get(routes::application::edit_form).post(routes::application::update))
+        .route(
+            "/applications/{id}/documents",
+            post(routes::application::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/applications/{id}/documents/{doc}", get(routes::application::view_document))
+        .route("/applications/{id}/documents/{doc}/delete", post(routes::application::remove_document))
+        .route("/applications/{id}/review", get(routes::application::review))
+        .route("/applications/{id}/submit", post(routes::application::submit))
+        .route("/applications/{id}/withdraw", post(routes::application::withdraw))
         .route("/static/{name}", get(routes::assets::asset))
         .layer(DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::from_fn(security::refuse_cross_site))

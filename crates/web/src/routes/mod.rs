@@ -3,3 +3,4 @@ pub mod health;
 pub mod home;
 pub mod assets;
 pub mod cabinet;
+pub mod application;
