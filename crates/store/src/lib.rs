@@ -227,6 +227,20 @@ impl Store {
     }
 }
 
+/// Creates a fresh, uniquely named PostgreSQL database next to the one `base_url` names, and
+/// returns its URL: each test (and each test run) gets a database of its own.
+pub async fn create_postgres_database(base_url: &str, prefix: &str) -> Result<String, StoreError> {
+    let name = format!("{prefix}_{}", random_token(6));
+    let admin = PgPool::connect(base_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await?;
+    admin.close().await;
+    let cut = base_url
+        .rfind('/')
+        .filter(|i| *i > base_url.find("://").map(|s| s + 2).unwrap_or(0))
+        .ok_or_else(|| StoreError::Config("PostgreSQL URL must name a database".into()))?;
+    Ok(format!("{}/{name}", &base_url[..cut]))
+}
+
 /// A random token as lowercase hex, from the operating system's generator.
 pub fn random_token(bytes: usize) -> String {
     use rand::RngCore;
