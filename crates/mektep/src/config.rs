@@ -62,13 +62,21 @@ impl Default for Config {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { idle_minutes: 30, absolute_hours: 12 }
+        SessionConfig {
+            idle_minutes: 30,
+            absolute_hours: 12,
+        }
     }
 }
 
 impl Default for PkiConfig {
     fn default() -> Self {
-        PkiConfig { trust_anchors: Vec::new(), crls: Vec::new(), accept_auth_keys_for_signing: true, challenge_ttl_seconds: 300 }
+        PkiConfig {
+            trust_anchors: Vec::new(),
+            crls: Vec::new(),
+            accept_auth_keys_for_signing: true,
+            challenge_ttl_seconds: 300,
+        }
     }
 }
 
@@ -106,14 +114,21 @@ impl Config {
         match file {
             Some(path) => {
                 if !path.exists() {
-                    return Err(format!("configuration file {} does not exist", path.display()));
+                    return Err(format!(
+                        "configuration file {} does not exist",
+                        path.display()
+                    ));
                 }
                 figment = figment.merge(Toml::file(path));
             }
             None => figment = figment.merge(Toml::file("mektep.toml")),
         }
         figment = figment
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
             .merge(Env::prefixed("MEKTEP_").split("__"));
         figment.extract().map_err(|e| format!("configuration: {e}"))
     }
@@ -141,10 +156,22 @@ mod tests {
 
     #[test]
     fn passwords_in_database_urls_are_hidden() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/mektep"), "postgres://app:***@db:5432/mektep");
-        assert_eq!(redact_url("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
-        assert_eq!(redact_url("sqlite://data/mektep.db"), "sqlite://data/mektep.db");
-        let c = Config { database_url: "postgres://u:pw@h/db".into(), ..Config::default() };
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/mektep"),
+            "postgres://app:***@db:5432/mektep"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/mektep.db"),
+            "sqlite://data/mektep.db"
+        );
+        let c = Config {
+            database_url: "postgres://u:pw@h/db".into(),
+            ..Config::default()
+        };
         assert!(!format!("{c:?}").contains("pw"));
     }
 }

@@ -23,7 +23,10 @@ pub struct DemoSetup {
 const MODE_KEY: &str = "mode";
 
 pub async fn prepare(store: &Store, c: &Config) -> Result<DemoSetup, String> {
-    let none = DemoSetup { trust_anchors: Vec::new(), people: Vec::new() };
+    let none = DemoSetup {
+        trust_anchors: Vec::new(),
+        people: Vec::new(),
+    };
     let mode = store.setting(MODE_KEY).await.map_err(|e| e.to_string())?;
     let fresh = store.schools().await.map_err(|e| e.to_string())?.is_empty();
     match (c.demo, mode.as_deref()) {
@@ -33,7 +36,10 @@ pub async fn prepare(store: &Store, c: &Config) -> Result<DemoSetup, String> {
         )),
         (false, _) => {
             if mode.is_none() {
-                store.set_setting(MODE_KEY, "production").await.map_err(|e| e.to_string())?;
+                store
+                    .set_setting(MODE_KEY, "production")
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             Ok(none)
         }
@@ -43,8 +49,13 @@ pub async fn prepare(store: &Store, c: &Config) -> Result<DemoSetup, String> {
             Ok(setup)
         }
         (true, None) if fresh => {
-            store.set_setting(MODE_KEY, "demo").await.map_err(|e| e.to_string())?;
-            println!("First start in demo mode: creating the demo city and demo keys (a few seconds)…");
+            store
+                .set_setting(MODE_KEY, "demo")
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "First start in demo mode: creating the demo city and demo keys (a few seconds)…"
+            );
             let setup = create_people(&c.data_dir.join("demo-pki"))?;
             load_city(store, &setup).await?;
             Ok(setup)
@@ -101,12 +112,60 @@ struct PersonSpec {
 }
 
 const PEOPLE: [PersonSpec; 6] = [
-    PersonSpec { role_key: "demo-role-parent", file: "parent", surname: "ӘБІЛОВА", given: "АЙГЕРІМ", patronymic: "САПАРҚЫЗЫ", birth: "900512", century_sex: 4 },
-    PersonSpec { role_key: "demo-role-parent-second", file: "parent2", surname: "СЕРІКОВ", given: "ДӘУЛЕТ", patronymic: "ЕРЛАНҰЛЫ", birth: "880301", century_sex: 3 },
-    PersonSpec { role_key: "demo-role-clerk", file: "clerk", surname: "НҰРЛАНОВА", given: "ГҮЛНАР", patronymic: "БОЛАТҚЫЗЫ", birth: "850715", century_sex: 4 },
-    PersonSpec { role_key: "demo-role-director", file: "director", surname: "ҚАСЫМОВ", given: "БОЛАТ", patronymic: "ТӨЛЕУҰЛЫ", birth: "700220", century_sex: 3 },
-    PersonSpec { role_key: "demo-role-clerk", file: "clerk2", surname: "ЖАНҰЗАҚОВА", given: "ӘСЕЛ", patronymic: "МАРАТҚЫЗЫ", birth: "920909", century_sex: 4 },
-    PersonSpec { role_key: "demo-role-admin", file: "admin", surname: "ТӨЛЕГЕНОВ", given: "АРМАН", patronymic: "ЖОМАРТҰЛЫ", birth: "800101", century_sex: 3 },
+    PersonSpec {
+        role_key: "demo-role-parent",
+        file: "parent",
+        surname: "ӘБІЛОВА",
+        given: "АЙГЕРІМ",
+        patronymic: "САПАРҚЫЗЫ",
+        birth: "900512",
+        century_sex: 4,
+    },
+    PersonSpec {
+        role_key: "demo-role-parent-second",
+        file: "parent2",
+        surname: "СЕРІКОВ",
+        given: "ДӘУЛЕТ",
+        patronymic: "ЕРЛАНҰЛЫ",
+        birth: "880301",
+        century_sex: 3,
+    },
+    PersonSpec {
+        role_key: "demo-role-clerk",
+        file: "clerk",
+        surname: "НҰРЛАНОВА",
+        given: "ГҮЛНАР",
+        patronymic: "БОЛАТҚЫЗЫ",
+        birth: "850715",
+        century_sex: 4,
+    },
+    PersonSpec {
+        role_key: "demo-role-director",
+        file: "director",
+        surname: "ҚАСЫМОВ",
+        given: "БОЛАТ",
+        patronymic: "ТӨЛЕУҰЛЫ",
+        birth: "700220",
+        century_sex: 3,
+    },
+    PersonSpec {
+        role_key: "demo-role-clerk",
+        file: "clerk2",
+        surname: "ЖАНҰЗАҚОВА",
+        given: "ӘСЕЛ",
+        patronymic: "МАРАТҚЫЗЫ",
+        birth: "920909",
+        century_sex: 4,
+    },
+    PersonSpec {
+        role_key: "demo-role-admin",
+        file: "admin",
+        surname: "ТӨЛЕГЕНОВ",
+        given: "АРМАН",
+        patronymic: "ЖОМАРТҰЛЫ",
+        birth: "800101",
+        century_sex: 3,
+    },
 ];
 
 fn person_iin(p: &PersonSpec, index: usize) -> String {
@@ -115,16 +174,28 @@ fn person_iin(p: &PersonSpec, index: usize) -> String {
 
 fn create_people(dir: &Path) -> Result<DemoSetup, String> {
     let ca = TestCa::generate("Mektep DEMO").map_err(|e| format!("demo CA: {e}"))?;
-    ca.save(dir).map_err(|e| format!("saving the demo CA: {e}"))?;
+    ca.save(dir)
+        .map_err(|e| format!("saving the demo CA: {e}"))?;
     let people_dir = dir.join("people");
     std::fs::create_dir_all(&people_dir).map_err(|e| e.to_string())?;
     for (i, p) in PEOPLE.iter().enumerate() {
         let iin = person_iin(p, i);
         for (kind, suffix) in [(KeyKind::Auth, "auth"), (KeyKind::Sign, "sign")] {
             let key = ca
-                .issue_person(&iin, p.surname, p.given, Some(p.patronymic), kind, Validity::days_from_now(3 * 365))
+                .issue_person(
+                    &iin,
+                    p.surname,
+                    p.given,
+                    Some(p.patronymic),
+                    kind,
+                    Validity::days_from_now(3 * 365),
+                )
                 .map_err(|e| format!("demo key: {e}"))?;
-            std::fs::write(people_dir.join(format!("{}-{suffix}.pem", p.file)), key.to_pem()).map_err(|e| e.to_string())?;
+            std::fs::write(
+                people_dir.join(format!("{}-{suffix}.pem", p.file)),
+                key.to_pem(),
+            )
+            .map_err(|e| e.to_string())?;
         }
     }
     load_people(dir)
@@ -134,7 +205,8 @@ fn load_people(dir: &Path) -> Result<DemoSetup, String> {
     let ca = TestCa::load(dir).map_err(|e| format!("demo CA in {}: {e}", dir.display()))?;
     let read = |name: String| -> Result<IssuedKey, String> {
         let path = dir.join("people").join(&name);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         IssuedKey::from_pem(&text).map_err(|e| format!("{}: {e}", path.display()))
     };
     let mut people = Vec::new();
@@ -148,23 +220,86 @@ fn load_people(dir: &Path) -> Result<DemoSetup, String> {
         });
     }
     // NCALayer embeds only the signer certificate, so the issuing CA must be an anchor too.
-    Ok(DemoSetup { trust_anchors: vec![ca.root_cert_der().to_vec(), ca.issuing_cert_der().to_vec()], people })
+    Ok(DemoSetup {
+        trust_anchors: vec![ca.root_cert_der().to_vec(), ca.issuing_cert_der().to_vec()],
+        people,
+    })
 }
 
 /// Schools of Aktobe (names as the city writes them), with first-grade places per language.
 const SCHOOLS: [(&str, &str, &str, &[(&str, i64)]); 12] = [
-    ("№1 мектеп-гимназия", "Школа-гимназия №1", "Әбілқайыр хан даңғылы, 40", &[("kk", 75), ("ru", 50)]),
-    ("№3 жалпы орта білім беретін мектеп", "Средняя общеобразовательная школа №3", "Ахмет Байтұрсынұлы көшесі, 12", &[("kk", 100)]),
-    ("№6 мектеп-лицей", "Школа-лицей №6", "Сәңкібай батыр даңғылы, 21", &[("kk", 50), ("ru", 50)]),
-    ("№11 жалпы орта білім беретін мектеп", "Средняя общеобразовательная школа №11", "Есет батыр көшесі, 85", &[("kk", 75), ("ru", 25)]),
-    ("№14 мектеп-гимназия", "Школа-гимназия №14", "Бөкенбай батыр көшесі, 5", &[("kk", 50), ("ru", 25), ("en", 25)]),
-    ("№19 жалпы орта білім беретін мектеп", "Средняя общеобразовательная школа №19", "Маресьев көшесі, 64", &[("kk", 75)]),
-    ("№21 жалпы орта білім беретін мектеп", "Средняя общеобразовательная школа №21", "Алтынсарин көшесі, 30", &[("kk", 50), ("ru", 50)]),
-    ("№25 мектеп-лицей", "Школа-лицей №25", "Тұрғынов көшесі, 2", &[("kk", 100)]),
-    ("№32 жалпы орта білім беретін мектеп", "Средняя общеобразовательная школа №32", "Шернияз көшесі, 17", &[("kk", 75), ("ru", 25)]),
-    ("№43 жалпы орта білім беретін мектеп", "Средняя общеобразовательная школа №43", "Молдағұлова даңғылы, 48", &[("kk", 125)]),
-    ("№51 мектеп-гимназия", "Школа-гимназия №51", "Әбілқайыр хан даңғылы, 95", &[("kk", 75), ("ru", 25)]),
-    ("№66 жалпы орта білім беретін мектеп", "Средняя общеобразовательная школа №66", "Батыс-2 шағын ауданы, 14", &[("kk", 100)]),
+    (
+        "№1 мектеп-гимназия",
+        "Школа-гимназия №1",
+        "Әбілқайыр хан даңғылы, 40",
+        &[("kk", 75), ("ru", 50)],
+    ),
+    (
+        "№3 жалпы орта білім беретін мектеп",
+        "Средняя общеобразовательная школа №3",
+        "Ахмет Байтұрсынұлы көшесі, 12",
+        &[("kk", 100)],
+    ),
+    (
+        "№6 мектеп-лицей",
+        "Школа-лицей №6",
+        "Сәңкібай батыр даңғылы, 21",
+        &[("kk", 50), ("ru", 50)],
+    ),
+    (
+        "№11 жалпы орта білім беретін мектеп",
+        "Средняя общеобразовательная школа №11",
+        "Есет батыр көшесі, 85",
+        &[("kk", 75), ("ru", 25)],
+    ),
+    (
+        "№14 мектеп-гимназия",
+        "Школа-гимназия №14",
+        "Бөкенбай батыр көшесі, 5",
+        &[("kk", 50), ("ru", 25), ("en", 25)],
+    ),
+    (
+        "№19 жалпы орта білім беретін мектеп",
+        "Средняя общеобразовательная школа №19",
+        "Маресьев көшесі, 64",
+        &[("kk", 75)],
+    ),
+    (
+        "№21 жалпы орта білім беретін мектеп",
+        "Средняя общеобразовательная школа №21",
+        "Алтынсарин көшесі, 30",
+        &[("kk", 50), ("ru", 50)],
+    ),
+    (
+        "№25 мектеп-лицей",
+        "Школа-лицей №25",
+        "Тұрғынов көшесі, 2",
+        &[("kk", 100)],
+    ),
+    (
+        "№32 жалпы орта білім беретін мектеп",
+        "Средняя общеобразовательная школа №32",
+        "Шернияз көшесі, 17",
+        &[("kk", 75), ("ru", 25)],
+    ),
+    (
+        "№43 жалпы орта білім беретін мектеп",
+        "Средняя общеобразовательная школа №43",
+        "Молдағұлова даңғылы, 48",
+        &[("kk", 125)],
+    ),
+    (
+        "№51 мектеп-гимназия",
+        "Школа-гимназия №51",
+        "Әбілқайыр хан даңғылы, 95",
+        &[("kk", 75), ("ru", 25)],
+    ),
+    (
+        "№66 жалпы орта білім беретін мектеп",
+        "Средняя общеобразовательная школа №66",
+        "Батыс-2 шағын ауданы, 14",
+        &[("kk", 100)],
+    ),
 ];
 
 const STREETS: [(&str, &str); 12] = [
@@ -215,8 +350,14 @@ async fn load_city(store: &Store, setup: &DemoSetup) -> Result<(), String> {
     for (i, (kk, ru)) in STREETS.iter().enumerate() {
         let street = store.create_street(kk, ru).await.map_err(err)?;
         if i < school_ids.len() {
-            store.add_territory_range(school_ids[i], street, 1, 60).await.map_err(err)?;
-            store.add_territory_range(school_ids[(i + 1) % school_ids.len()], street, 61, 150).await.map_err(err)?;
+            store
+                .add_territory_range(school_ids[i], street, 1, 60)
+                .await
+                .map_err(err)?;
+            store
+                .add_territory_range(school_ids[(i + 1) % school_ids.len()], street, 61, 150)
+                .await
+                .map_err(err)?;
         }
     }
     let today = now.date_naive();
@@ -224,21 +365,37 @@ async fn load_city(store: &Store, setup: &DemoSetup) -> Result<(), String> {
     let mut campaign = Campaign::standard_defaults(year);
     campaign.one_application_per_child = true;
     open_for_demo(&mut campaign, today);
-    campaign.validate().map_err(|e| format!("demo campaign: {e:?}"))?;
+    campaign
+        .validate()
+        .map_err(|e| format!("demo campaign: {e:?}"))?;
     let rules = serde_json::to_string(&campaign).map_err(|e| e.to_string())?;
-    store.create_campaign(year.as_str(), &rules, actor, "cli", now).await.map_err(err)?;
+    store
+        .create_campaign(year.as_str(), &rules, actor, "cli", now)
+        .await
+        .map_err(err)?;
     // Staff: the clerk and the director of school 1, the clerk of school 2, the administrator.
-    let grants = [(2, StaffRoleKind::Clerk, Some(school_ids[0])), (3, StaffRoleKind::Director, Some(school_ids[0])), (4, StaffRoleKind::Clerk, Some(school_ids[1])), (5, StaffRoleKind::Admin, None)];
+    let grants = [
+        (2, StaffRoleKind::Clerk, Some(school_ids[0])),
+        (3, StaffRoleKind::Director, Some(school_ids[0])),
+        (4, StaffRoleKind::Clerk, Some(school_ids[1])),
+        (5, StaffRoleKind::Admin, None),
+    ];
     for (person, role, school) in grants {
         let iin = &setup.people[person].iin;
-        store.grant_staff_role(iin, role, school, actor, "cli", now).await.map_err(err)?;
+        store
+            .grant_staff_role(iin, role, school, actor, "cli", now)
+            .await
+            .map_err(err)?;
     }
     Ok(())
 }
 
 /// Registered in 1995–1999, one month apart.
 fn school_bin(i: usize) -> String {
-    make_bin(&format!("{:02}{:02}", 95 + i % 5, 1 + i), 1000 + i as u32 * 37)
+    make_bin(
+        &format!("{:02}{:02}", 95 + i % 5, 1 + i),
+        1000 + i as u32 * 37,
+    )
 }
 
 /// The demo campaign is open on the day the demo runs, whatever the date; the standard's
@@ -252,12 +409,17 @@ fn open_for_demo(c: &mut Campaign, today: NaiveDate) {
 async fn keep_campaign_open(store: &Store) -> Result<(), String> {
     let today = Utc::now().date_naive();
     for record in store.campaigns().await.map_err(|e| e.to_string())? {
-        let Ok(mut campaign) = serde_json::from_str::<Campaign>(&record.rules) else { continue };
+        let Ok(mut campaign) = serde_json::from_str::<Campaign>(&record.rules) else {
+            continue;
+        };
         let before = campaign.clone();
         open_for_demo(&mut campaign, today);
         if campaign != before {
             let rules = serde_json::to_string(&campaign).map_err(|e| e.to_string())?;
-            store.update_campaign_rules(record.id, &rules, "system:demo", "cli", Utc::now()).await.map_err(|e| e.to_string())?;
+            store
+                .update_campaign_rules(record.id, &rules, "system:demo", "cli", Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok(())

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "mektep", version, about = "Admission to first grade: the e-service and its tools")]
+#[command(
+    name = "mektep",
+    version,
+    about = "Admission to first grade: the e-service and its tools"
+)]
 struct Cli {
     /// Configuration file (TOML); default: ./mektep.toml if it exists.
     #[arg(long, global = true, env = "MEKTEP_CONFIG")]
@@ -66,7 +70,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Pki(cmd) => return pki::cli::run(cmd),
-        Command::Serve { listen, data_dir, demo } => load(data_dir).and_then(|mut c| {
+        Command::Serve {
+            listen,
+            data_dir,
+            demo,
+        } => load(data_dir).and_then(|mut c| {
             if let Some(l) = listen {
                 c.listen = l;
             }
@@ -85,7 +93,10 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify { data_dir }) => load(data_dir).and_then(|c| {
             runtime()?.block_on(async {
                 let store = serve::open_store(&c).await?;
-                let verdict = store.verify_audit_chain().await.map_err(|e| e.to_string())?;
+                let verdict = store
+                    .verify_audit_chain()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 store.close().await;
                 match verdict {
                     store::AuditVerification::Intact { records } => {
@@ -109,7 +120,10 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("cannot start the runtime: {e}"))
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
 pub fn init_logging(filter: &str) {

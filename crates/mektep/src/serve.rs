@@ -11,33 +11,49 @@ use crate::config::{Config, redact_url};
 use crate::demo;
 
 pub async fn open_store(c: &Config) -> Result<Store, String> {
-    std::fs::create_dir_all(&c.data_dir).map_err(|e| format!("cannot create data dir {}: {e}", c.data_dir.display()))?;
+    std::fs::create_dir_all(&c.data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", c.data_dir.display()))?;
     let url = c.database_url();
-    Store::open(&StoreConfig { url: url.clone(), max_connections: c.database_max_connections })
-        .await
-        .map_err(|e| format!("database {}: {e}", redact_url(&url)))
+    Store::open(&StoreConfig {
+        url: url.clone(),
+        max_connections: c.database_max_connections,
+    })
+    .await
+    .map_err(|e| format!("database {}: {e}", redact_url(&url)))
 }
 
 /// Names of the production NCA RK certification authorities: a demo must never trust them,
 /// or a demo installation could be mistaken for (or used as) the real service.
-const PRODUCTION_CA_NAMES: [&str; 2] = ["ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ", "НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ"];
+const PRODUCTION_CA_NAMES: [&str; 2] = [
+    "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ",
+    "НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ",
+];
 
 fn build_verifier(c: &Config, extra_anchors: &[Vec<u8>]) -> Result<Verifier, String> {
     let mut trust = TrustStore::new();
     for path in &c.pki.trust_anchors {
-        let data = std::fs::read(path).map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
+        let data =
+            std::fs::read(path).map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
         let mut one = TrustStore::new();
-        one.add(&data).map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
+        one.add(&data)
+            .map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
         for anchor in one.anchors() {
-            let cn = anchor.subject.get(pki::oid::AT_CN).unwrap_or_default().to_uppercase();
-            if c.demo && PRODUCTION_CA_NAMES.iter().any(|n| cn.contains(n)) && !cn.contains("TEST") {
+            let cn = anchor
+                .subject
+                .get(pki::oid::AT_CN)
+                .unwrap_or_default()
+                .to_uppercase();
+            if c.demo && PRODUCTION_CA_NAMES.iter().any(|n| cn.contains(n)) && !cn.contains("TEST")
+            {
                 return Err(format!(
                     "refusing to start in demo mode with a production trust anchor ({}); remove it from pki.trust_anchors",
                     path.display()
                 ));
             }
         }
-        trust.add(&data).map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
+        trust
+            .add(&data)
+            .map_err(|e| format!("trust anchor {}: {e}", path.display()))?;
     }
     for der in extra_anchors {
         trust.add(der).map_err(|e| format!("demo CA: {e}"))?;
@@ -50,8 +66,11 @@ fn build_verifier(c: &Config, extra_anchors: &[Vec<u8>]) -> Result<Verifier, Str
         let data = std::fs::read(path).map_err(|e| format!("CRL {}: {e}", path.display()))?;
         crls.push(Crl::from_pem_or_der(&data).map_err(|e| format!("CRL {}: {e}", path.display()))?);
     }
-    let verifier = Verifier::new(trust, RevocationConfig::with_crls(crls))
-        .with_sign_policy(pki::verify::SignPolicy { accept_auth_keys_for_signing: c.pki.accept_auth_keys_for_signing });
+    let verifier = Verifier::new(trust, RevocationConfig::with_crls(crls)).with_sign_policy(
+        pki::verify::SignPolicy {
+            accept_auth_keys_for_signing: c.pki.accept_auth_keys_for_signing,
+        },
+    );
     Ok(verifier)
 }
 
@@ -60,7 +79,8 @@ pub async fn serve(c: Config) -> Result<(), String> {
     let store = open_store(&c).await?;
     let demo = demo::prepare(&store, &c).await?;
     let verifier = build_verifier(&c, &demo.trust_anchors)?;
-    let blobs = BlobStore::open(c.data_dir.join("documents")).map_err(|e| format!("document storage: {e}"))?;
+    let blobs = BlobStore::open(c.data_dir.join("documents"))
+        .map_err(|e| format!("document storage: {e}"))?;
     let csrf_key = store
         .setting_or_insert("csrf_key", &store::random_token(32))
         .await
@@ -84,15 +104,20 @@ pub async fn serve(c: Config) -> Result<(), String> {
         demo_people: demo.people,
     }));
     let app = web::router(state);
-    let listener = tokio::net::TcpListener::bind(&c.listen).await.map_err(|e| format!("cannot listen on {}: {e}", c.listen))?;
+    let listener = tokio::net::TcpListener::bind(&c.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", c.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(backend = store.backend().as_str(), %addr, demo = c.demo, "serving");
     // The line people (and tests) wait for.
     println!("Mektep is ready: open http://{addr}/");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server: {e}"))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server: {e}"))?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

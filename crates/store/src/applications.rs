@@ -54,7 +54,9 @@ pub struct ApplicationRecord {
 impl ApplicationRecord {
     pub fn child_full_name(&self) -> String {
         match &self.child_patronymic {
-            Some(p) if !p.is_empty() => format!("{} {} {}", self.child_surname, self.child_given_name, p),
+            Some(p) if !p.is_empty() => {
+                format!("{} {} {}", self.child_surname, self.child_given_name, p)
+            }
             _ => format!("{} {}", self.child_surname, self.child_given_name),
         }
     }
@@ -133,7 +135,10 @@ pub enum Effect<'a> {
         deadline: NaiveDate,
     },
     /// A decision of the school: comment for a return, grounds for a refusal.
-    Decide { comment: Option<&'a str>, refusal_ground: Option<&'a str> },
+    Decide {
+        comment: Option<&'a str>,
+        refusal_ground: Option<&'a str>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -152,12 +157,18 @@ pub struct Transition<'a> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransitionOutcome {
-    Done { number: Option<String> },
+    Done {
+        number: Option<String>,
+    },
     /// The same submission was already registered (a double click, a retry after a lost
     /// answer): nothing new was written.
-    AlreadyDone { number: Option<String> },
+    AlreadyDone {
+        number: Option<String>,
+    },
     /// The application is no longer in the state the actor saw.
-    StateChanged { now: String },
+    StateChanged {
+        now: String,
+    },
 }
 
 fn scope_clause(scope: Scope) -> (&'static str, i64) {
@@ -221,13 +232,28 @@ impl Store {
             Ok(id) => id,
             Err(e) => {
                 let e = StoreError::from(e);
-                return Err(if e.is_unique_violation() { StoreError::Conflict("child_has_application") } else { e });
+                return Err(if e.is_unique_violation() {
+                    StoreError::Conflict("child_has_application")
+                } else {
+                    e
+                });
             }
         };
         insert_event(&mut tx, id, "draft", Some(parent_id), None, now).await?;
         let actor = format!("person:{parent_id}");
         let object = format!("application:{id}");
-        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "create_application", object: &object, details: channel, source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: &actor,
+                action: "create_application",
+                object: &object,
+                details: channel,
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -284,58 +310,110 @@ impl Store {
             Ok(_) => {}
             Err(e) => {
                 let e = StoreError::from(e);
-                return Err(if e.is_unique_violation() { StoreError::Conflict("child_has_application") } else { e });
+                return Err(if e.is_unique_violation() {
+                    StoreError::Conflict("child_has_application")
+                } else {
+                    e
+                });
             }
         }
         let actor = format!("person:{parent_id}");
         let object = format!("application:{id}");
-        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "update_application", object: &object, details: "", source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: &actor,
+                action: "update_application",
+                object: &object,
+                details: "",
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await
     }
 
     /// The application if the scope may see it; `None` both when it does not exist and when it
     /// belongs to someone else, so that an id reveals nothing.
-    pub async fn application(&self, id: i64, scope: Scope) -> Result<Option<ApplicationRecord>, StoreError> {
+    pub async fn application(
+        &self,
+        id: i64,
+        scope: Scope,
+    ) -> Result<Option<ApplicationRecord>, StoreError> {
         let (clause, value) = scope_clause(scope);
         let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1 AND {clause}$2");
         Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(id).bind(value).fetch_optional(pool).await?
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .bind(value)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
-    pub async fn applications_of_parent(&self, parent_id: i64) -> Result<Vec<ApplicationRecord>, StoreError> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM applications WHERE parent_id = $1 ORDER BY id DESC");
+    pub async fn applications_of_parent(
+        &self,
+        parent_id: i64,
+    ) -> Result<Vec<ApplicationRecord>, StoreError> {
+        let sql =
+            format!("SELECT {APP_COLUMNS} FROM applications WHERE parent_id = $1 ORDER BY id DESC");
         Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(parent_id).fetch_all(pool).await?
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(parent_id)
+                .fetch_all(pool)
+                .await?
         }))
     }
 
     /// The active application of a child in a campaign, whoever filed it (for "one application
     /// per child": the second parent is told where the first one is).
-    pub async fn active_application_of_child(&self, campaign_id: i64, child_iin: &str) -> Result<Option<ApplicationRecord>, StoreError> {
+    pub async fn active_application_of_child(
+        &self,
+        campaign_id: i64,
+        child_iin: &str,
+    ) -> Result<Option<ApplicationRecord>, StoreError> {
         let sql = format!(
             "SELECT {APP_COLUMNS} FROM applications WHERE campaign_id = $1 AND child_iin = $2 \
              AND status NOT IN ('withdrawn', 'refused')"
         );
         Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(campaign_id).bind(child_iin).fetch_optional(pool).await?
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(campaign_id)
+                .bind(child_iin)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
     /// A school's applications that were submitted, most urgent first.
-    pub async fn applications_of_school(&self, school_id: i64, statuses: &[&str]) -> Result<Vec<ApplicationRecord>, StoreError> {
+    pub async fn applications_of_school(
+        &self,
+        school_id: i64,
+        statuses: &[&str],
+    ) -> Result<Vec<ApplicationRecord>, StoreError> {
         // Status codes are fixed identifiers from the domain, never user text; still, refuse
         // anything that is not a plain word rather than trust the caller.
-        if statuses.iter().any(|s| !s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
+        if statuses
+            .iter()
+            .any(|s| !s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        {
             return Err(StoreError::Data("invalid status filter".into()));
         }
-        let list = statuses.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+        let list = statuses
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
             "SELECT {APP_COLUMNS} FROM applications WHERE school_id = $1 AND status IN ({list}) \
              ORDER BY deadline, submitted_at"
         );
         Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str())).bind(school_id).fetch_all(pool).await?
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(school_id)
+                .fetch_all(pool)
+                .await?
         }))
     }
 
@@ -409,7 +487,18 @@ impl Store {
         let actor = format!("person:{parent_id}");
         let object = format!("application:{application_id}");
         let details = format!("add_document {kind} document:{id}");
-        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "add_document", object: &object, details: &details, source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: &actor,
+                action: "add_document",
+                object: &object,
+                details: &details,
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -444,32 +533,59 @@ impl Store {
                     .await?,
             }
         });
-        let Some(key) = key else { return Err(StoreError::NotFound) };
+        let Some(key) = key else {
+            return Err(StoreError::NotFound);
+        };
         let actor = format!("person:{parent_id}");
         let object = format!("application:{application_id}");
         let details = format!("document:{document_id}");
-        audit::append(&mut tx, &AuditEntry { actor: &actor, action: "remove_document", object: &object, details: &details, source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: &actor,
+                action: "remove_document",
+                object: &object,
+                details: &details,
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(key)
     }
 
     /// Changes an application's status if it is still `from` and within the scope; writes the
     /// timeline event and the audit record in the same transaction.
-    pub async fn transition_application(&self, t: &Transition<'_>, now: DateTime<Utc>) -> Result<TransitionOutcome, StoreError> {
+    pub async fn transition_application(
+        &self,
+        t: &Transition<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<TransitionOutcome, StoreError> {
         let (clause, scope_value) = scope_clause(t.scope);
         let mut tx = self.begin().await?;
-        let current: Option<(String, Option<String>, Option<String>, String)> = with_tx!(&mut tx, |conn| {
-            let sql = format!(
-                "SELECT status, number, submit_key, \
+        let current: Option<(String, Option<String>, Option<String>, String)> = with_tx!(
+            &mut tx,
+            |conn| {
+                let sql = format!(
+                    "SELECT status, number, submit_key, \
                  (SELECT academic_year FROM campaigns WHERE campaigns.id = applications.campaign_id) \
                  FROM applications WHERE id = $1 AND {clause}$2"
-            );
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(t.application_id).bind(scope_value).fetch_optional(&mut *conn).await?
-        });
+                );
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(t.application_id)
+                    .bind(scope_value)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            }
+        );
         let Some((status, number, submit_key, academic_year)) = current else {
             return Err(StoreError::NotFound);
         };
-        if let Effect::Submit { submit_key: key, .. } = &t.effect {
+        if let Effect::Submit {
+            submit_key: key, ..
+        } = &t.effect
+        {
             if status == t.to && submit_key.as_deref() == Some(*key) {
                 return Ok(TransitionOutcome::AlreadyDone { number });
             }
@@ -479,7 +595,11 @@ impl Store {
         }
         // The number is the campaign's first year and the row id: unique, never reused, and
         // kept when a returned application is submitted again.
-        let new_number = format!("{}-{:06}", academic_year.get(..4).unwrap_or("0000"), t.application_id);
+        let new_number = format!(
+            "{}-{:06}",
+            academic_year.get(..4).unwrap_or("0000"),
+            t.application_id
+        );
         let changed: Option<Option<String>> = with_tx!(&mut tx, |conn| {
             match &t.effect {
                 Effect::None => sqlx::query_scalar(
@@ -492,28 +612,35 @@ impl Store {
                 .bind(t.from)
                 .fetch_optional(&mut *conn)
                 .await?,
-                Effect::Submit { submit_key, signed_document, signature_cms, received_on, deadline } => {
-                    sqlx::query_scalar(
-                        "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
+                Effect::Submit {
+                    submit_key,
+                    signed_document,
+                    signature_cms,
+                    received_on,
+                    deadline,
+                } => sqlx::query_scalar(
+                    "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
                          submitted_at = $2, received_on = $3, deadline = $4, submit_key = $5, \
                          signed_document = $6, signature_cms = $7, staff_comment = NULL, \
                          number = COALESCE(number, $10) \
                          WHERE id = $8 AND status = $9 RETURNING number",
-                    )
-                    .bind(t.to)
-                    .bind(now)
-                    .bind(received_on)
-                    .bind(deadline)
-                    .bind(*submit_key)
-                    .bind(*signed_document)
-                    .bind(*signature_cms)
-                    .bind(t.application_id)
-                    .bind(t.from)
-                    .bind(&new_number)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                }
-                Effect::Decide { comment, refusal_ground } => sqlx::query_scalar(
+                )
+                .bind(t.to)
+                .bind(now)
+                .bind(received_on)
+                .bind(deadline)
+                .bind(*submit_key)
+                .bind(*signed_document)
+                .bind(*signature_cms)
+                .bind(t.application_id)
+                .bind(t.from)
+                .bind(&new_number)
+                .fetch_optional(&mut *conn)
+                .await?,
+                Effect::Decide {
+                    comment,
+                    refusal_ground,
+                } => sqlx::query_scalar(
                     "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
                      decided_at = $2, staff_comment = $3, refusal_ground = $4 \
                      WHERE id = $5 AND status = $6 RETURNING number",
@@ -532,13 +659,27 @@ impl Store {
             return Ok(TransitionOutcome::StateChanged { now: status });
         };
         let comment = match &t.effect {
-            Effect::Decide { comment, refusal_ground } => comment.or(*refusal_ground),
+            Effect::Decide {
+                comment,
+                refusal_ground,
+            } => comment.or(*refusal_ground),
             _ => None,
         };
         insert_event(&mut tx, t.application_id, t.to, t.actor_id, comment, now).await?;
         let object = format!("application:{}", t.application_id);
         let details = format!("{} -> {}", t.from, t.to);
-        audit::append(&mut tx, &AuditEntry { actor: t.actor, action: t.action, object: &object, details: &details, source: t.source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: t.actor,
+                action: t.action,
+                object: &object,
+                details: &details,
+                source: t.source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(TransitionOutcome::Done { number })
     }

@@ -39,9 +39,14 @@ pub struct AuditRecord {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuditVerification {
-    Intact { records: i64 },
+    Intact {
+        records: i64,
+    },
     /// The first record whose number, link or content does not match.
-    Broken { at_record: i64, reason: String },
+    Broken {
+        at_record: i64,
+        reason: String,
+    },
 }
 
 fn record_hash(seq: i64, at: DateTime<Utc>, e: &AuditEntry<'_>, prev_hash: &str) -> String {
@@ -63,7 +68,11 @@ fn record_hash(seq: i64, at: DateTime<Utc>, e: &AuditEntry<'_>, prev_hash: &str)
     hex::encode(h.finalize())
 }
 
-pub(crate) async fn append(tx: &mut Tx, entry: &AuditEntry<'_>, at: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) async fn append(
+    tx: &mut Tx,
+    entry: &AuditEntry<'_>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     // PostgreSQL keeps microseconds; hash what will be read back.
     let at = at.trunc_subsecs(6);
     let (seq, prev): (i64, String) = with_tx!(tx, |conn| {
@@ -91,7 +100,8 @@ pub(crate) async fn append(tx: &mut Tx, entry: &AuditEntry<'_>, at: DateTime<Utc
         sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
             .bind(&hash)
             .execute(&mut *conn)
-            .await?.rows_affected()
+            .await?
+            .rows_affected()
     });
     Ok(())
 }

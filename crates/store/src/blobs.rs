@@ -61,7 +61,11 @@ impl BlobStore {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::rename(&tmp, &path)?;
-        Ok(StoredBlob { key, sha256: sha256_hex(data), size: data.len() as u64 })
+        Ok(StoredBlob {
+            key,
+            sha256: sha256_hex(data),
+            size: data.len() as u64,
+        })
     }
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {

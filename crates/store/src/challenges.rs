@@ -55,13 +55,18 @@ impl Store {
             .bind(challenge.created_at)
             .bind(challenge.expires_at)
             .execute(pool)
-            .await?.rows_affected()
+            .await?
+            .rows_affected()
         });
         Ok(challenge)
     }
 
     /// Reads a challenge without using it (to verify a signature over it first).
-    pub async fn challenge(&self, id: &str, purpose: &str) -> Result<Option<Challenge>, StoreError> {
+    pub async fn challenge(
+        &self,
+        id: &str,
+        purpose: &str,
+    ) -> Result<Option<Challenge>, StoreError> {
         Ok(with_pool!(&self.read, |pool| {
             sqlx::query_as::<_, Challenge>(
                 "SELECT id, purpose, payload, created_at, expires_at, used_at FROM challenges \

@@ -33,7 +33,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// Runs the same body against whichever backend a pool handle holds.
 macro_rules! with_pool {
@@ -232,7 +234,9 @@ impl Store {
 pub async fn create_postgres_database(base_url: &str, prefix: &str) -> Result<String, StoreError> {
     let name = format!("{prefix}_{}", random_token(6));
     let admin = PgPool::connect(base_url).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await?;
     admin.close().await;
     let cut = base_url
         .rfind('/')

@@ -117,7 +117,13 @@ impl Store {
         let actor = format!("person:{}", person.id);
         audit::append(
             &mut tx,
-            &AuditEntry { actor: &actor, action: "sign_in", object: &actor, details: "", source },
+            &AuditEntry {
+                actor: &actor,
+                action: "sign_in",
+                object: &actor,
+                details: "",
+                source,
+            },
             now,
         )
         .await?;
@@ -128,7 +134,10 @@ impl Store {
     pub async fn person(&self, id: i64) -> Result<Person, StoreError> {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
         with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?
+            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         })
         .ok_or(StoreError::NotFound)
     }
@@ -136,7 +145,10 @@ impl Store {
     pub async fn person_by_iin(&self, iin: &str) -> Result<Option<Person>, StoreError> {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE iin = $1");
         Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str())).bind(iin).fetch_optional(pool).await?
+            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(iin)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
@@ -146,7 +158,8 @@ impl Store {
                 .bind(language)
                 .bind(id)
                 .execute(pool)
-                .await?.rows_affected()
+                .await?
+                .rows_affected()
         });
         Ok(())
     }
@@ -189,7 +202,12 @@ impl Store {
     }
 
     /// The address waiting for confirmation on a channel, if any.
-    pub async fn pending_contact(&self, person_id: i64, channel: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+    pub async fn pending_contact(
+        &self,
+        person_id: i64,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, StoreError> {
         Ok(with_pool!(&self.read, |pool| {
             sqlx::query_scalar(
                 "SELECT address FROM contact_confirmations \
@@ -236,29 +254,46 @@ impl Store {
         }
         if !constant_time_eq(expected.as_bytes(), secret_hash.as_bytes()) {
             with_tx!(&mut tx, |conn| {
-                sqlx::query("UPDATE contact_confirmations SET attempts = attempts + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?.rows_affected()
+                sqlx::query(
+                    "UPDATE contact_confirmations SET attempts = attempts + 1 WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
             });
             tx.commit().await?;
             return Ok(ContactConfirmation::Wrong);
         }
         let column = if channel == "email" { "email" } else { "phone" };
-        let sql = format!("UPDATE people SET {column} = $1, {column}_confirmed_at = $2 WHERE id = $3");
+        let sql =
+            format!("UPDATE people SET {column} = $1, {column}_confirmed_at = $2 WHERE id = $3");
         with_tx!(&mut tx, |conn| {
             sqlx::query("UPDATE contact_confirmations SET confirmed_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(id)
                 .execute(&mut *conn)
-                .await?.rows_affected();
-            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(&address).bind(now).bind(person_id).execute(&mut *conn).await?.rows_affected()
+                .await?
+                .rows_affected();
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(&address)
+                .bind(now)
+                .bind(person_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
         });
         let actor = format!("person:{person_id}");
         let action = format!("confirm_{channel}");
         audit::append(
             &mut tx,
-            &AuditEntry { actor: &actor, action: &action, object: &actor, details: "", source },
+            &AuditEntry {
+                actor: &actor,
+                action: &action,
+                object: &actor,
+                details: "",
+                source,
+            },
             now,
         )
         .await?;
@@ -303,10 +338,20 @@ impl Store {
             .await?
         });
         let object = format!("staff_role:{id}");
-        let details = format!("role={} school={}", role.as_str(), school_id.map(|s| s.to_string()).unwrap_or_default());
+        let details = format!(
+            "role={} school={}",
+            role.as_str(),
+            school_id.map(|s| s.to_string()).unwrap_or_default()
+        );
         audit::append(
             &mut tx,
-            &AuditEntry { actor: granted_by, action: "grant_role", object: &object, details: &details, source },
+            &AuditEntry {
+                actor: granted_by,
+                action: "grant_role",
+                object: &object,
+                details: &details,
+                source,
+            },
             now,
         )
         .await?;

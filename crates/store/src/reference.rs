@@ -22,7 +22,11 @@ impl School {
     /// The name in the reader's language; Kazakh for English readers too, as official names
     /// of schools are not translated.
     pub fn name(&self, lang: &str) -> &str {
-        if lang == "ru" { &self.name_ru } else { &self.name_kk }
+        if lang == "ru" {
+            &self.name_ru
+        } else {
+            &self.name_kk
+        }
     }
 }
 
@@ -42,7 +46,11 @@ pub struct Street {
 
 impl Street {
     pub fn name(&self, lang: &str) -> &str {
-        if lang == "ru" { &self.name_ru } else { &self.name_kk }
+        if lang == "ru" {
+            &self.name_ru
+        } else {
+            &self.name_kk
+        }
     }
 }
 
@@ -81,7 +89,13 @@ pub struct NewSchool<'a> {
 const SCHOOL_COLUMNS: &str = "id, bin, name_kk, name_ru, address, phone, email, design_capacity";
 
 impl Store {
-    pub async fn create_school(&self, s: &NewSchool<'_>, actor: &str, source: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    pub async fn create_school(
+        &self,
+        s: &NewSchool<'_>,
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let id: i64 = with_tx!(&mut tx, |conn| {
             let id: i64 = sqlx::query_scalar(
@@ -99,30 +113,53 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?;
             for (language, places) in s.places {
-                sqlx::query("INSERT INTO school_places (school_id, language, places) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(*language)
-                    .bind(*places)
-                    .execute(&mut *conn)
-                    .await?.rows_affected();
+                sqlx::query(
+                    "INSERT INTO school_places (school_id, language, places) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(*language)
+                .bind(*places)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
             }
             id
         });
         let object = format!("school:{id}");
-        audit::append(&mut tx, &AuditEntry { actor, action: "create_school", object: &object, details: s.bin, source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor,
+                action: "create_school",
+                object: &object,
+                details: s.bin,
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
         let sql = format!("SELECT {SCHOOL_COLUMNS} FROM schools ORDER BY id");
-        Ok(with_pool!(&self.read, |pool| sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(pool).await?))
+        Ok(with_pool!(&self.read, |pool| sqlx::query_as::<_, School>(
+            sqlx::AssertSqlSafe(sql.as_str())
+        )
+        .fetch_all(pool)
+        .await?))
     }
 
     pub async fn school(&self, id: i64) -> Result<School, StoreError> {
         let sql = format!("SELECT {SCHOOL_COLUMNS} FROM schools WHERE id = $1");
-        with_pool!(&self.read, |pool| sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?)
-            .ok_or(StoreError::NotFound)
+        with_pool!(&self.read, |pool| sqlx::query_as::<_, School>(
+            sqlx::AssertSqlSafe(sql.as_str())
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?)
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn school_places(&self, school_id: i64) -> Result<Vec<SchoolPlaces>, StoreError> {
@@ -146,11 +183,13 @@ impl Store {
 
     pub async fn create_street(&self, name_kk: &str, name_ru: &str) -> Result<i64, StoreError> {
         Ok(with_pool!(&self.write, |pool| {
-            sqlx::query_scalar("INSERT INTO streets (name_kk, name_ru) VALUES ($1, $2) RETURNING id")
-                .bind(name_kk)
-                .bind(name_ru)
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar(
+                "INSERT INTO streets (name_kk, name_ru) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(name_kk)
+            .bind(name_ru)
+            .fetch_one(pool)
+            .await?
         }))
     }
 
@@ -162,7 +201,13 @@ impl Store {
         }))
     }
 
-    pub async fn add_territory_range(&self, school_id: i64, street_id: i64, house_from: i64, house_to: i64) -> Result<i64, StoreError> {
+    pub async fn add_territory_range(
+        &self,
+        school_id: i64,
+        street_id: i64,
+        house_from: i64,
+        house_to: i64,
+    ) -> Result<i64, StoreError> {
         Ok(with_pool!(&self.write, |pool| {
             sqlx::query_scalar(
                 "INSERT INTO territory_ranges (school_id, street_id, house_from, house_to) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -187,7 +232,11 @@ impl Store {
     }
 
     /// Schools whose service territory holds the address.
-    pub async fn schools_serving(&self, street_id: i64, house: i64) -> Result<Vec<i64>, StoreError> {
+    pub async fn schools_serving(
+        &self,
+        street_id: i64,
+        house: i64,
+    ) -> Result<Vec<i64>, StoreError> {
         Ok(with_pool!(&self.read, |pool| {
             sqlx::query_scalar(
                 "SELECT DISTINCT school_id FROM territory_ranges WHERE street_id = $1 AND house_from <= $2 AND house_to >= $2",
@@ -199,7 +248,14 @@ impl Store {
         }))
     }
 
-    pub async fn create_campaign(&self, academic_year: &str, rules_json: &str, actor: &str, source: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    pub async fn create_campaign(
+        &self,
+        academic_year: &str,
+        rules_json: &str,
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let id: i64 = with_tx!(&mut tx, |conn| {
             sqlx::query_scalar(
@@ -212,12 +268,30 @@ impl Store {
             .await?
         });
         let object = format!("campaign:{id}");
-        audit::append(&mut tx, &AuditEntry { actor, action: "create_campaign", object: &object, details: academic_year, source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor,
+                action: "create_campaign",
+                object: &object,
+                details: academic_year,
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn update_campaign_rules(&self, id: i64, rules_json: &str, actor: &str, source: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn update_campaign_rules(
+        &self,
+        id: i64,
+        rules_json: &str,
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let n = with_tx!(&mut tx, |conn| {
             sqlx::query("UPDATE campaigns SET rules = $1, updated_at = $2 WHERE id = $3")
@@ -232,7 +306,18 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let object = format!("campaign:{id}");
-        audit::append(&mut tx, &AuditEntry { actor, action: "update_campaign", object: &object, details: rules_json, source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor,
+                action: "update_campaign",
+                object: &object,
+                details: rules_json,
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -261,25 +346,51 @@ impl Store {
     /// Decree days and Kurban Ait dates, as (day, kind, note).
     pub async fn calendar_days(&self) -> Result<Vec<(NaiveDate, String, String)>, StoreError> {
         Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as("SELECT day, kind, note FROM calendar_days ORDER BY day").fetch_all(pool).await?
+            sqlx::query_as("SELECT day, kind, note FROM calendar_days ORDER BY day")
+                .fetch_all(pool)
+                .await?
         }))
     }
 
-    pub async fn set_calendar_day(&self, day: NaiveDate, kind: Option<&str>, note: &str, actor: &str, source: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn set_calendar_day(
+        &self,
+        day: NaiveDate,
+        kind: Option<&str>,
+        note: &str,
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         with_tx!(&mut tx, |conn| {
-            sqlx::query("DELETE FROM calendar_days WHERE day = $1").bind(day).execute(&mut *conn).await?.rows_affected();
+            sqlx::query("DELETE FROM calendar_days WHERE day = $1")
+                .bind(day)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
             if let Some(kind) = kind {
                 sqlx::query("INSERT INTO calendar_days (day, kind, note) VALUES ($1, $2, $3)")
                     .bind(day)
                     .bind(kind)
                     .bind(note)
                     .execute(&mut *conn)
-                    .await?.rows_affected();
+                    .await?
+                    .rows_affected();
             }
         });
         let object = format!("calendar:{day}");
-        audit::append(&mut tx, &AuditEntry { actor, action: "set_calendar_day", object: &object, details: kind.unwrap_or("none"), source }, now).await?;
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor,
+                action: "set_calendar_day",
+                object: &object,
+                details: kind.unwrap_or("none"),
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await
     }
 }

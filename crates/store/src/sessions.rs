@@ -70,7 +70,8 @@ impl Store {
                     .bind(now)
                     .bind(&hash)
                     .execute(pool)
-                    .await?.rows_affected()
+                    .await?
+                    .rows_affected()
             });
         }
         Ok(Some(s))
@@ -81,12 +82,17 @@ impl Store {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(sha256_hex(token.as_bytes()))
                 .execute(pool)
-                .await?.rows_affected()
+                .await?
+                .rows_affected()
         });
         Ok(())
     }
 
-    pub async fn purge_sessions(&self, now: DateTime<Utc>, idle_ttl: Duration) -> Result<u64, StoreError> {
+    pub async fn purge_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_ttl: Duration,
+    ) -> Result<u64, StoreError> {
         Ok(with_pool!(&self.write, |pool| {
             sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2")
                 .bind(now)

@@ -16,11 +16,14 @@ impl Store {
     /// two instances starting at once agree on one generated secret.
     pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
         with_pool!(&self.write, |pool| {
-            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                .bind(key)
-                .bind(value)
-                .execute(pool)
-                .await?.rows_affected()
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await?
+            .rows_affected()
         });
         self.setting(key)
             .await?
@@ -36,7 +39,8 @@ impl Store {
             .bind(key)
             .bind(value)
             .execute(pool)
-            .await?.rows_affected()
+            .await?
+            .rows_affected()
         });
         Ok(())
     }

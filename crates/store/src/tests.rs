@@ -15,7 +15,8 @@ mod tempdir {
     pub struct TempDir(pub std::path::PathBuf);
     impl TempDir {
         pub fn new() -> TempDir {
-            let p = std::env::temp_dir().join(format!("mektep-store-test-{}", crate::random_token(8)));
+            let p =
+                std::env::temp_dir().join(format!("mektep-store-test-{}", crate::random_token(8)));
             std::fs::create_dir_all(&p).expect("temp dir");
             TempDir(p)
         }
@@ -32,19 +33,37 @@ pub(crate) async fn stores() -> Vec<TestDb> {
     let mut out = Vec::new();
     let dir = tempdir::TempDir::new();
     let url = format!("sqlite://{}", dir.0.join("test.db").display());
-    let store = Store::open(&StoreConfig { url, max_connections: 4 }).await.expect("sqlite store");
-    out.push(TestDb { store, _dir: Some(dir) });
+    let store = Store::open(&StoreConfig {
+        url,
+        max_connections: 4,
+    })
+    .await
+    .expect("sqlite store");
+    out.push(TestDb {
+        store,
+        _dir: Some(dir),
+    });
     if let Ok(base) = std::env::var("MEKTEP_TEST_POSTGRES_URL") {
         let name = format!("mektep_test_{}", random_token(6));
-        let admin = sqlx::PgPool::connect(&base).await.expect("PostgreSQL from MEKTEP_TEST_POSTGRES_URL must be reachable");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("create test database");
+        let admin = sqlx::PgPool::connect(&base)
+            .await
+            .expect("PostgreSQL from MEKTEP_TEST_POSTGRES_URL must be reachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .expect("create test database");
         admin.close().await;
         let url = match base.rfind('/') {
             Some(i) if base[..i].ends_with('/') => format!("{base}/{name}"),
             Some(i) => format!("{}/{name}", &base[..i]),
             None => panic!("MEKTEP_TEST_POSTGRES_URL must be a postgres:// URL"),
         };
-        let store = Store::open(&StoreConfig { url, max_connections: 4 }).await.expect("postgres store");
+        let store = Store::open(&StoreConfig {
+            url,
+            max_connections: 4,
+        })
+        .await
+        .expect("postgres store");
         out.push(TestDb { store, _dir: None });
     }
     out
@@ -80,10 +99,21 @@ fn form(child_iin: &str) -> ApplicationForm {
 
 async fn parent_and_campaign(store: &Store) -> (i64, i64) {
     let p = store
-        .person_signed_in("123456789011", "ТЕСТОВ", "ТЕСТ", Some("ТЕСТОВИЧ"), "kk", "test", t0())
+        .person_signed_in(
+            "123456789011",
+            "ТЕСТОВ",
+            "ТЕСТ",
+            Some("ТЕСТОВИЧ"),
+            "kk",
+            "test",
+            t0(),
+        )
         .await
         .unwrap();
-    let c = store.create_campaign("2026-2027", "{}", "system", "test", t0()).await.unwrap();
+    let c = store
+        .create_campaign("2026-2027", "{}", "system", "test", t0())
+        .await
+        .unwrap();
     (p.id, c)
 }
 
@@ -100,17 +130,54 @@ async fn migrations_apply_and_store_is_ready() {
 async fn a_challenge_is_used_once_and_expires() {
     for db in stores().await {
         let s = &db.store;
-        let c = s.issue_challenge("login", |id| format!("mektep:{id}"), Duration::minutes(5), t0()).await.unwrap();
+        let c = s
+            .issue_challenge(
+                "login",
+                |id| format!("mektep:{id}"),
+                Duration::minutes(5),
+                t0(),
+            )
+            .await
+            .unwrap();
         assert!(c.payload.ends_with(&c.id));
-        assert!(s.consume_challenge(&c.id, "login", t0()).await.unwrap().is_ok());
-        assert_eq!(s.consume_challenge(&c.id, "login", t0()).await.unwrap().unwrap_err(), ChallengeRefusal::AlreadyUsed);
-        let late = s.issue_challenge("login", |id| id.to_owned(), Duration::minutes(5), t0()).await.unwrap();
+        assert!(
+            s.consume_challenge(&c.id, "login", t0())
+                .await
+                .unwrap()
+                .is_ok()
+        );
         assert_eq!(
-            s.consume_challenge(&late.id, "login", t0() + Duration::minutes(6)).await.unwrap().unwrap_err(),
+            s.consume_challenge(&c.id, "login", t0())
+                .await
+                .unwrap()
+                .unwrap_err(),
+            ChallengeRefusal::AlreadyUsed
+        );
+        let late = s
+            .issue_challenge("login", |id| id.to_owned(), Duration::minutes(5), t0())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.consume_challenge(&late.id, "login", t0() + Duration::minutes(6))
+                .await
+                .unwrap()
+                .unwrap_err(),
             ChallengeRefusal::Expired
         );
-        assert_eq!(s.consume_challenge(&late.id, "sign", t0()).await.unwrap().unwrap_err(), ChallengeRefusal::Unknown);
-        assert_eq!(s.consume_challenge("nope", "login", t0()).await.unwrap().unwrap_err(), ChallengeRefusal::Unknown);
+        assert_eq!(
+            s.consume_challenge(&late.id, "sign", t0())
+                .await
+                .unwrap()
+                .unwrap_err(),
+            ChallengeRefusal::Unknown
+        );
+        assert_eq!(
+            s.consume_challenge("nope", "login", t0())
+                .await
+                .unwrap()
+                .unwrap_err(),
+            ChallengeRefusal::Unknown
+        );
     }
 }
 
@@ -119,9 +186,30 @@ async fn one_active_application_per_child() {
     for db in stores().await {
         let s = &db.store;
         let (parent, campaign) = parent_and_campaign(s).await;
-        s.create_application(campaign, parent, "electronic", &form("190315650018"), "test", t0()).await.unwrap();
-        let second = s.create_application(campaign, parent, "electronic", &form("190315650018"), "test", t0()).await;
-        assert!(matches!(second, Err(StoreError::Conflict("child_has_application"))), "{second:?}");
+        s.create_application(
+            campaign,
+            parent,
+            "electronic",
+            &form("190315650018"),
+            "test",
+            t0(),
+        )
+        .await
+        .unwrap();
+        let second = s
+            .create_application(
+                campaign,
+                parent,
+                "electronic",
+                &form("190315650018"),
+                "test",
+                t0(),
+            )
+            .await;
+        assert!(
+            matches!(second, Err(StoreError::Conflict("child_has_application"))),
+            "{second:?}"
+        );
     }
 }
 
@@ -130,7 +218,17 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
     for db in stores().await {
         let s = &db.store;
         let (parent, campaign) = parent_and_campaign(s).await;
-        let id = s.create_application(campaign, parent, "electronic", &form("190315650018"), "test", t0()).await.unwrap();
+        let id = s
+            .create_application(
+                campaign,
+                parent,
+                "electronic",
+                &form("190315650018"),
+                "test",
+                t0(),
+            )
+            .await
+            .unwrap();
         let submit = |key: &'static str, scope| Transition {
             application_id: id,
             scope,
@@ -148,14 +246,42 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
                 deadline: NaiveDate::from_ymd_opt(2026, 6, 8).unwrap(),
             },
         };
-        assert!(matches!(s.transition_application(&submit("k1", Scope::Parent(parent + 100)), t0()).await, Err(StoreError::NotFound)));
-        let first = s.transition_application(&submit("k1", Scope::Parent(parent)), t0()).await.unwrap();
-        let TransitionOutcome::Done { number: Some(number) } = first else { panic!("{first:?}") };
+        assert!(matches!(
+            s.transition_application(&submit("k1", Scope::Parent(parent + 100)), t0())
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        let first = s
+            .transition_application(&submit("k1", Scope::Parent(parent)), t0())
+            .await
+            .unwrap();
+        let TransitionOutcome::Done {
+            number: Some(number),
+        } = first
+        else {
+            panic!("{first:?}")
+        };
         assert_eq!(number, format!("2026-{id:06}"));
-        let again = s.transition_application(&submit("k1", Scope::Parent(parent)), t0()).await.unwrap();
-        assert_eq!(again, TransitionOutcome::AlreadyDone { number: Some(number) });
-        let other = s.transition_application(&submit("k2", Scope::Parent(parent)), t0()).await.unwrap();
-        assert_eq!(other, TransitionOutcome::StateChanged { now: "submitted".into() });
+        let again = s
+            .transition_application(&submit("k1", Scope::Parent(parent)), t0())
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            TransitionOutcome::AlreadyDone {
+                number: Some(number)
+            }
+        );
+        let other = s
+            .transition_application(&submit("k2", Scope::Parent(parent)), t0())
+            .await
+            .unwrap();
+        assert_eq!(
+            other,
+            TransitionOutcome::StateChanged {
+                now: "submitted".into()
+            }
+        );
         assert_eq!(s.application_events(id).await.unwrap().len(), 2);
     }
 }
@@ -166,18 +292,47 @@ async fn audit_chain_detects_changes_and_removals() {
         let s = &db.store;
         for i in 0..5 {
             let details = format!("event {i}");
-            s.audit(&AuditEntry { actor: "system", action: "test", object: "x:1", details: &details, source: "test" }, t0()).await.unwrap();
+            s.audit(
+                &AuditEntry {
+                    actor: "system",
+                    action: "test",
+                    object: "x:1",
+                    details: &details,
+                    source: "test",
+                },
+                t0(),
+            )
+            .await
+            .unwrap();
         }
-        assert_eq!(s.verify_audit_chain().await.unwrap(), AuditVerification::Intact { records: 5 });
+        assert_eq!(
+            s.verify_audit_chain().await.unwrap(),
+            AuditVerification::Intact { records: 5 }
+        );
         with_pool!(&s.write, |pool| {
-            sqlx::query("UPDATE audit_log SET details = 'forged' WHERE id = 3").execute(pool).await.unwrap();
+            sqlx::query("UPDATE audit_log SET details = 'forged' WHERE id = 3")
+                .execute(pool)
+                .await
+                .unwrap();
         });
-        assert!(matches!(s.verify_audit_chain().await.unwrap(), AuditVerification::Broken { at_record: 3, .. }));
+        assert!(matches!(
+            s.verify_audit_chain().await.unwrap(),
+            AuditVerification::Broken { at_record: 3, .. }
+        ));
         with_pool!(&s.write, |pool| {
-            sqlx::query("UPDATE audit_log SET details = 'event 2' WHERE id = 3").execute(pool).await.unwrap();
-            sqlx::query("DELETE FROM audit_log WHERE id = 5").execute(pool).await.unwrap();
+            sqlx::query("UPDATE audit_log SET details = 'event 2' WHERE id = 3")
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query("DELETE FROM audit_log WHERE id = 5")
+                .execute(pool)
+                .await
+                .unwrap();
         });
-        assert!(matches!(s.verify_audit_chain().await.unwrap(), AuditVerification::Broken { at_record: 5, .. }));
+        assert!(matches!(
+            s.verify_audit_chain().await.unwrap(),
+            AuditVerification::Broken { at_record: 5, .. }
+        ));
     }
 }
 
@@ -186,9 +341,27 @@ async fn sessions_expire_when_idle() {
     for db in stores().await {
         let s = &db.store;
         let (parent, _) = parent_and_campaign(s).await;
-        s.create_session("tok", parent, "csrf", t0(), Duration::hours(12)).await.unwrap();
-        assert!(s.session("tok", t0() + Duration::minutes(10), Duration::minutes(30)).await.unwrap().is_some());
-        assert!(s.session("tok", t0() + Duration::minutes(50), Duration::minutes(30)).await.unwrap().is_none());
-        assert!(s.session("tok", t0(), Duration::minutes(30)).await.unwrap().is_none(), "an expired session is deleted");
+        s.create_session("tok", parent, "csrf", t0(), Duration::hours(12))
+            .await
+            .unwrap();
+        assert!(
+            s.session("tok", t0() + Duration::minutes(10), Duration::minutes(30))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            s.session("tok", t0() + Duration::minutes(50), Duration::minutes(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.session("tok", t0(), Duration::minutes(30))
+                .await
+                .unwrap()
+                .is_none(),
+            "an expired session is deleted"
+        );
     }
 }

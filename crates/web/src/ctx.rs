@@ -27,14 +27,21 @@ pub struct User {
 
 impl User {
     pub fn is_admin(&self) -> bool {
-        self.roles.iter().any(|r| r.kind() == Some(StaffRoleKind::Admin))
+        self.roles
+            .iter()
+            .any(|r| r.kind() == Some(StaffRoleKind::Admin))
     }
 
     /// The school this person works for as clerk or director, if any.
     pub fn staff_school(&self) -> Option<i64> {
         self.roles
             .iter()
-            .find(|r| matches!(r.kind(), Some(StaffRoleKind::Clerk | StaffRoleKind::Director)))
+            .find(|r| {
+                matches!(
+                    r.kind(),
+                    Some(StaffRoleKind::Clerk | StaffRoleKind::Director)
+                )
+            })
             .and_then(|r| r.school_id)
     }
 
@@ -84,7 +91,9 @@ impl Ctx {
     pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
         let a = self.csrf.as_bytes();
         let b = token.trim().as_bytes();
-        let same = a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        let same = a.len() == b.len()
+            && !a.is_empty()
+            && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
         if same { Ok(()) } else { Err(AppError::Csrf) }
     }
 
@@ -97,7 +106,10 @@ impl Ctx {
     }
 
     pub fn user_name(&self) -> String {
-        self.user.as_ref().map(|u| u.person.full_name()).unwrap_or_default()
+        self.user
+            .as_ref()
+            .map(|u| u.person.full_name())
+            .unwrap_or_default()
     }
 
     pub fn is_staff(&self) -> bool {
@@ -147,7 +159,11 @@ impl FromRequestParts<AppState> for Ctx {
             if let Some(session) = state.store.session(token, now, idle).await? {
                 let person = state.store.person(session.person_id).await?;
                 let roles = state.store.staff_roles(&person.iin).await?;
-                user = Some(User { person, roles, session_token: token.to_owned() });
+                user = Some(User {
+                    person,
+                    roles,
+                    session_token: token.to_owned(),
+                });
             }
         }
         let lang = cookie(&parts.headers, LANG_COOKIE)
@@ -184,7 +200,11 @@ impl FromRequestParts<AppState> for Ctx {
             csrf: csrf_token(&state.csrf_key, &binding),
             new_anon,
             request_id: request_id(parts),
-            path: parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into()),
             source,
             demo: state.config.demo,
         })

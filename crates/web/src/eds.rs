@@ -18,13 +18,23 @@ pub struct SignatureRefused {
 
 impl SignatureRefused {
     fn new(message_key: &'static str, detail: impl Into<String>) -> Self {
-        SignatureRefused { message_key, detail: detail.into() }
+        SignatureRefused {
+            message_key,
+            detail: detail.into(),
+        }
     }
 }
 
-pub async fn issue_challenge(state: &AppState, purpose: &str, text: impl FnOnce(&str) -> String) -> Result<Challenge, AppError> {
+pub async fn issue_challenge(
+    state: &AppState,
+    purpose: &str,
+    text: impl FnOnce(&str) -> String,
+) -> Result<Challenge, AppError> {
     let ttl = Duration::seconds(state.config.challenge_ttl_seconds);
-    Ok(state.store.issue_challenge(purpose, text, ttl, Utc::now()).await?)
+    Ok(state
+        .store
+        .issue_challenge(purpose, text, ttl, Utc::now())
+        .await?)
 }
 
 pub fn challenge_base64(c: &Challenge) -> String {
@@ -33,15 +43,22 @@ pub fn challenge_base64(c: &Challenge) -> String {
 
 /// Verifies a CMS over `content` at the server's clock, off the async workers (RSA and
 /// certificate parsing are CPU work).
-pub async fn verify(state: &AppState, cms: &str, content: Vec<u8>, purpose: Purpose) -> Result<VerifiedSignature, SignatureRefused> {
+pub async fn verify(
+    state: &AppState,
+    cms: &str,
+    content: Vec<u8>,
+    purpose: Purpose,
+) -> Result<VerifiedSignature, SignatureRefused> {
     if cms.len() > 256 * 1024 {
         return Err(SignatureRefused::new("pki-err-malformed", "CMS too large"));
     }
     let verifier = state.verifier.clone();
     let cms = cms.as_bytes().to_vec();
-    let result = tokio::task::spawn_blocking(move || verifier.verify_cms(&cms, &content, purpose, Utc::now()))
-        .await
-        .map_err(|e| SignatureRefused::new("error-internal", e.to_string()))?;
+    let result = tokio::task::spawn_blocking(move || {
+        verifier.verify_cms(&cms, &content, purpose, Utc::now())
+    })
+    .await
+    .map_err(|e| SignatureRefused::new("error-internal", e.to_string()))?;
     result.map_err(|e| SignatureRefused::new(e.message_key(), e.to_string()))
 }
 
@@ -61,11 +78,21 @@ pub async fn verify_challenge(
         .map_err(|e| SignatureRefused::new("error-internal", e.to_string()))?
         .ok_or_else(|| SignatureRefused::new("auth-challenge-unknown", "unknown challenge"))?;
     let verified = verify(state, cms, challenge.payload.clone().into_bytes(), purpose).await?;
-    match state.store.consume_challenge(challenge_id, purpose_code, Utc::now()).await {
+    match state
+        .store
+        .consume_challenge(challenge_id, purpose_code, Utc::now())
+        .await
+    {
         Ok(Ok(_)) => Ok(verified),
-        Ok(Err(ChallengeRefusal::Expired)) => Err(SignatureRefused::new("auth-challenge-expired", "expired")),
-        Ok(Err(ChallengeRefusal::AlreadyUsed)) => Err(SignatureRefused::new("auth-challenge-used", "already used")),
-        Ok(Err(ChallengeRefusal::Unknown)) => Err(SignatureRefused::new("auth-challenge-unknown", "unknown")),
+        Ok(Err(ChallengeRefusal::Expired)) => {
+            Err(SignatureRefused::new("auth-challenge-expired", "expired"))
+        }
+        Ok(Err(ChallengeRefusal::AlreadyUsed)) => {
+            Err(SignatureRefused::new("auth-challenge-used", "already used"))
+        }
+        Ok(Err(ChallengeRefusal::Unknown)) => {
+            Err(SignatureRefused::new("auth-challenge-unknown", "unknown"))
+        }
         Err(e) => Err(SignatureRefused::new("error-internal", e.to_string())),
     }
 }

@@ -73,7 +73,10 @@ impl IntoResponse for AppError {
             }
         };
         let mut response = status.into_response();
-        response.extensions_mut().insert(ErrorPage { status, message_key: key });
+        response.extensions_mut().insert(ErrorPage {
+            status,
+            message_key: key,
+        });
         response
     }
 }

@@ -32,7 +32,12 @@ impl Lang {
     pub const ALL: [Lang; 3] = [Lang::Kk, Lang::Ru, Lang::En];
 
     pub fn parse(code: &str) -> Option<Lang> {
-        match code.trim().get(..2).map(|c| c.to_ascii_lowercase()).as_deref() {
+        match code
+            .trim()
+            .get(..2)
+            .map(|c| c.to_ascii_lowercase())
+            .as_deref()
+        {
             Some("kk") | Some("kz") => Some(Lang::Kk),
             Some("ru") => Some(Lang::Ru),
             Some("en") => Some(Lang::En),
@@ -67,7 +72,9 @@ impl Lang {
 
     /// The first supported language of an `Accept-Language` header.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
-        header.split(',').find_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+        header
+            .split(',')
+            .find_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
     }
 }
 
@@ -102,7 +109,9 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
             .map(|(k, v)| {
                 // Whole numbers go in as numbers, so that plural forms (Russian!) are chosen.
                 let value = match v.parse::<i64>() {
-                    Ok(n) if !v.starts_with('+') && !(v.starts_with('0') && v.len() > 1) => FluentValue::from(n),
+                    Ok(n) if !v.starts_with('+') && !(v.starts_with('0') && v.len() > 1) => {
+                        FluentValue::from(n)
+                    }
                     _ => FluentValue::from(v.clone()),
                 };
                 (Cow::Owned((*k).to_owned()), value)
@@ -118,9 +127,7 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
 
 /// Whether a key exists in a language's own files (no fallback), for the completeness test.
 pub fn has_own_translation(lang: Lang, key: &str) -> bool {
-    LOCALES
-        .try_lookup_complete(lang.id(), key, None)
-        .is_some()
+    LOCALES.try_lookup_complete(lang.id(), key, None).is_some()
 }
 
 /// Renders a domain message argument for a person: dates as dd.mm.yyyy.

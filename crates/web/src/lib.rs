@@ -8,8 +8,8 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod routes;
-pub mod service;
 pub mod security;
+pub mod service;
 pub mod state;
 
 use std::time::Duration;
@@ -18,7 +18,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::routing::{get, post};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -29,7 +31,9 @@ struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        axum::http::HeaderValue::from_str(&store::random_token(8)).ok().map(RequestId::new)
+        axum::http::HeaderValue::from_str(&store::random_token(8))
+            .ok()
+            .map(RequestId::new)
     }
 }
 

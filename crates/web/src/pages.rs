@@ -26,7 +26,13 @@ pub fn render<T: Template>(ctx: &Ctx, page: &T) -> Response {
 }
 
 /// Adds a cookie: HttpOnly and SameSite=Lax always, Secure when the service is behind TLS.
-pub fn set_cookie(response: &mut Response, name: &str, value: &str, max_age_seconds: Option<i64>, secure: bool) {
+pub fn set_cookie(
+    response: &mut Response,
+    name: &str,
+    value: &str,
+    max_age_seconds: Option<i64>,
+    secure: bool,
+) {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age_seconds {
         c.push_str(&format!("; Max-Age={age}"));
@@ -58,7 +64,12 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     };
     let lang = cookie(&headers, LANG_COOKIE)
         .and_then(Lang::parse)
-        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
         .unwrap_or_default();
     let tr = Tr::new(lang);
     let request_id = response
@@ -88,7 +99,11 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
             source: String::new(),
             demo: false,
         };
-        let page = ErrorTemplate { ctx: &ctx, status: error.status.as_u16(), message };
+        let page = ErrorTemplate {
+            ctx: &ctx,
+            status: error.status.as_u16(),
+            message,
+        };
         match page.render() {
             Ok(html) => (error.status, Html(html)).into_response(),
             Err(_) => error.status.into_response(),

@@ -10,13 +10,20 @@ use crate::state::AppState;
 
 /// Kazakhstan has one time zone, UTC+5, since 1 March 2024.
 pub fn local_time(at: DateTime<Utc>) -> NaiveDateTime {
-    let offset = FixedOffset::east_opt(5 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    let offset = FixedOffset::east_opt(5 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
     at.with_timezone(&offset).naive_local()
 }
 
 /// The campaign applications go to now: the newest one.
 pub async fn current_campaign(state: &AppState) -> AppResult<(i64, Campaign)> {
-    let record = state.store.campaigns().await?.into_iter().next().ok_or(AppError::BadRequest("campaign-none"))?;
+    let record = state
+        .store
+        .campaigns()
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::BadRequest("campaign-none"))?;
     let campaign: Campaign =
         serde_json::from_str(&record.rules).map_err(|e| AppError::internal("campaign rules", e))?;
     Ok((record.id, campaign))

@@ -44,12 +44,34 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let ca = TestCa::generate("web tests").expect("test CA");
         let person = |iin: &str, surname: &str, given: &str| Person {
-            auth: ca.issue_person(iin, surname, given, None, KeyKind::Auth, Validity::days_from_now(30)).expect("auth key"),
-            sign: ca.issue_person(iin, surname, given, None, KeyKind::Sign, Validity::days_from_now(30)).expect("sign key"),
+            auth: ca
+                .issue_person(
+                    iin,
+                    surname,
+                    given,
+                    None,
+                    KeyKind::Auth,
+                    Validity::days_from_now(30),
+                )
+                .expect("auth key"),
+            sign: ca
+                .issue_person(
+                    iin,
+                    surname,
+                    given,
+                    None,
+                    KeyKind::Sign,
+                    Validity::days_from_now(30),
+                )
+                .expect("sign key"),
         };
         let parent_a = person("900512400123", "ӘБІЛОВА", "АЙГЕРІМ");
         let parent_b = person("880301300456", "СЕРІКОВ", "ДӘУЛЕТ");
-        Fixture { ca, parent_a, parent_b }
+        Fixture {
+            ca,
+            parent_a,
+            parent_b,
+        }
     })
 }
 
@@ -68,7 +90,12 @@ async fn start(backend: &(String, Option<String>)) -> App {
         None => format!("sqlite://{}", dir.join("t.db").display()),
         Some(base) => fresh_postgres(base).await,
     };
-    let store = Store::open(&StoreConfig { url, max_connections: 4 }).await.expect("store");
+    let store = Store::open(&StoreConfig {
+        url,
+        max_connections: 4,
+    })
+    .await
+    .expect("store");
     let f = fixture();
     let mut trust = TrustStore::new();
     trust.add(f.ca.root_cert_der()).expect("root");
@@ -79,47 +106,90 @@ async fn start(backend: &(String, Option<String>)) -> App {
         store: store.clone(),
         blobs: BlobStore::open(dir.join("documents")).expect("blobs"),
         verifier: Arc::new(verifier),
-        config: WebConfig { demo: false, ..WebConfig::default() },
+        config: WebConfig {
+            demo: false,
+            ..WebConfig::default()
+        },
         csrf_key: b"test csrf key".to_vec(),
         demo_people: Vec::new(),
     }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = web::router(state);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
     });
-    App { base: format!("http://{addr}"), store, _dir: TempDir(dir) }
+    App {
+        base: format!("http://{addr}"),
+        store,
+        _dir: TempDir(dir),
+    }
 }
 
 async fn fresh_postgres(base: &str) -> String {
-    store::create_postgres_database(base, "mektep_test_web").await.expect("PostgreSQL from MEKTEP_TEST_POSTGRES_URL must be reachable")
+    store::create_postgres_database(base, "mektep_test_web")
+        .await
+        .expect("PostgreSQL from MEKTEP_TEST_POSTGRES_URL must be reachable")
 }
 
 async fn seed(store: &Store) {
     let now = Utc::now();
     let school = store
         .create_school(
-            &NewSchool { bin: "950140001002", name_kk: "№1 мектеп", name_ru: "Школа №1", address: "Ақтөбе", phone: "", email: "", design_capacity: 500, places: &[("kk", 50), ("ru", 25)] },
+            &NewSchool {
+                bin: "950140001002",
+                name_kk: "№1 мектеп",
+                name_ru: "Школа №1",
+                address: "Ақтөбе",
+                phone: "",
+                email: "",
+                design_capacity: 500,
+                places: &[("kk", 50), ("ru", 25)],
+            },
             "test",
             "test",
             now,
         )
         .await
         .expect("school");
-    let street = store.create_street("Әбілқайыр хан даңғылы", "проспект Абулхаир хана").await.expect("street");
-    store.add_territory_range(school, street, 1, 60).await.expect("territory");
+    let street = store
+        .create_street("Әбілқайыр хан даңғылы", "проспект Абулхаир хана")
+        .await
+        .expect("street");
+    store
+        .add_territory_range(school, street, 1, 60)
+        .await
+        .expect("territory");
     let today = now.date_naive();
     let year = AcademicYear::next_intake_on_or_after(today).expect("year");
     let mut c = Campaign::standard_defaults(year);
     c.first_grade_window.opens = c.first_grade_window.opens.min(today);
     c.first_grade_window.closes = c.first_grade_window.closes.max(today);
     c.other_grades_until = c.other_grades_until.max(today);
-    store.create_campaign(year.as_str(), &serde_json::to_string(&c).expect("json"), "test", "test", now).await.expect("campaign");
+    store
+        .create_campaign(
+            year.as_str(),
+            &serde_json::to_string(&c).expect("json"),
+            "test",
+            "test",
+            now,
+        )
+        .await
+        .expect("campaign");
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 fn csrf_of(html: &str) -> String {
@@ -147,8 +217,13 @@ async fn sign_in(app: &App, c: &reqwest::Client, key: &IssuedKey) -> reqwest::Re
         .json()
         .await
         .expect("json");
-    let data = B64.decode(ch["data"].as_str().expect("data")).expect("base64");
-    let cms = CmsSigner::from_issued(key).expect("signer").sign(&data, true).expect("sign");
+    let data = B64
+        .decode(ch["data"].as_str().expect("data"))
+        .expect("base64");
+    let cms = CmsSigner::from_issued(key)
+        .expect("signer")
+        .sign(&data, true)
+        .expect("sign");
     c.post(format!("{}/auth/login", app.base))
         .header("x-csrf-token", &csrf)
         .json(&serde_json::json!({ "challenge_id": ch["id"], "cms": B64.encode(cms) }))
@@ -160,28 +235,97 @@ async fn sign_in(app: &App, c: &reqwest::Client, key: &IssuedKey) -> reqwest::Re
 async fn confirm_contacts(app: &App, c: &reqwest::Client, email: &str, phone: &str) {
     let (_, html) = page(c, &format!("{}/cabinet", app.base)).await;
     let csrf = csrf_of(&html);
-    let r = c.post(format!("{}/cabinet/contacts", app.base)).form(&[("csrf", csrf.as_str()), ("email", email), ("phone", phone)]).send().await.expect("contacts");
+    let r = c
+        .post(format!("{}/cabinet/contacts", app.base))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("phone", phone)])
+        .send()
+        .await
+        .expect("contacts");
     assert_eq!(r.status(), 303);
-    let log = app.store.outbox_log(&Default::default(), 10).await.expect("outbox");
-    let mail = log.iter().find(|m| m.recipient == email).expect("confirmation e-mail queued");
-    let token = mail.body.split("token=").nth(1).expect("link").split_whitespace().next().expect("token");
-    let sms = log.iter().find(|m| m.recipient.ends_with(&phone[phone.len() - 7..].replace(' ', ""))).expect("SMS queued");
+    let log = app
+        .store
+        .outbox_log(&Default::default(), 10)
+        .await
+        .expect("outbox");
+    let mail = log
+        .iter()
+        .find(|m| m.recipient == email)
+        .expect("confirmation e-mail queued");
+    let token = mail
+        .body
+        .split("token=")
+        .nth(1)
+        .expect("link")
+        .split_whitespace()
+        .next()
+        .expect("token");
+    let sms = log
+        .iter()
+        .find(|m| {
+            m.recipient
+                .ends_with(&phone[phone.len() - 7..].replace(' ', ""))
+        })
+        .expect("SMS queued");
     let code: String = sms.body.chars().filter(|ch| ch.is_ascii_digit()).collect();
-    let r = c.get(format!("{}/cabinet/confirm-email?token={token}", app.base)).send().await.expect("confirm e-mail");
-    assert!(r.headers()["location"].to_str().unwrap_or("").contains("notice-email-confirmed"));
-    let wrong = c.post(format!("{}/cabinet/confirm-phone", app.base)).form(&[("csrf", csrf.as_str()), ("code", "000000")]).send().await.expect("wrong code");
-    assert!(wrong.text().await.unwrap_or_default().contains("error-summary"), "a wrong code is refused");
-    let r = c.post(format!("{}/cabinet/confirm-phone", app.base)).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("confirm phone");
-    assert!(r.headers()["location"].to_str().unwrap_or("").contains("notice-phone-confirmed"), "code {code} from {:?}", sms.body);
+    let r = c
+        .get(format!("{}/cabinet/confirm-email?token={token}", app.base))
+        .send()
+        .await
+        .expect("confirm e-mail");
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap_or("")
+            .contains("notice-email-confirmed")
+    );
+    let wrong = c
+        .post(format!("{}/cabinet/confirm-phone", app.base))
+        .form(&[("csrf", csrf.as_str()), ("code", "000000")])
+        .send()
+        .await
+        .expect("wrong code");
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("error-summary"),
+        "a wrong code is refused"
+    );
+    let r = c
+        .post(format!("{}/cabinet/confirm-phone", app.base))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("confirm phone");
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap_or("")
+            .contains("notice-phone-confirmed"),
+        "code {code} from {:?}",
+        sms.body
+    );
 }
 
 const CHILD: &str = "200315601001";
 
 fn form<'a>(csrf: &'a str, iin: &'a str, birth: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
-        ("csrf", csrf), ("child_iin", iin), ("child_birth_date", birth), ("child_surname", "Әбілова"), ("child_given_name", "Аружан"),
-        ("citizenship", "citizen"), ("relation", "mother"), ("street_id", "1"), ("house", "10"), ("school_id", "1"),
-        ("language", "kk"), ("grade", "1"), ("study_form", "full_time"), ("consent", "on"),
+        ("csrf", csrf),
+        ("child_iin", iin),
+        ("child_birth_date", birth),
+        ("child_surname", "Әбілова"),
+        ("child_given_name", "Аружан"),
+        ("citizenship", "citizen"),
+        ("relation", "mother"),
+        ("street_id", "1"),
+        ("house", "10"),
+        ("school_id", "1"),
+        ("language", "kk"),
+        ("grade", "1"),
+        ("study_form", "full_time"),
+        ("consent", "on"),
     ]
 }
 
@@ -196,15 +340,28 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
         let body: serde_json::Value = login.json().await.expect("json");
         assert_eq!(body["redirect"], "/cabinet");
         // Before contacts are confirmed, no application can be started.
-        let r = c.get(format!("{}/applications/new", app.base)).send().await.expect("new");
+        let r = c
+            .get(format!("{}/applications/new", app.base))
+            .send()
+            .await
+            .expect("new");
         assert_eq!(r.headers()["location"], "/cabinet");
         confirm_contacts(&app, &c, "aigerim@example.kz", "+7 701 234 56 78").await;
 
         let (_, html) = page(&c, &format!("{}/applications/new", app.base)).await;
         let csrf = csrf_of(&html);
-        let r = c.post(format!("{}/applications/new", app.base)).form(&form(&csrf, CHILD, "2020-03-15")).send().await.expect("create");
+        let r = c
+            .post(format!("{}/applications/new", app.base))
+            .form(&form(&csrf, CHILD, "2020-03-15"))
+            .send()
+            .await
+            .expect("create");
         assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-        let app_url = format!("{}{}", app.base, r.headers()["location"].to_str().expect("location"));
+        let app_url = format!(
+            "{}{}",
+            app.base,
+            r.headers()["location"].to_str().expect("location")
+        );
 
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
@@ -212,31 +369,114 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
         let evil = reqwest::multipart::Form::new()
             .text("csrf", csrf.clone())
             .text("kind", "health_063u")
-            .part("file", reqwest::multipart::Part::bytes(b"<html><script>alert(1)</script>".to_vec()).file_name("form.pdf"));
-        let r = c.post(format!("{app_url}/documents")).multipart(evil).send().await.expect("upload");
-        assert!(r.headers()["location"].to_str().unwrap_or("").contains("app-err-format"));
-        for (kind, data) in [("health_063u", &pdf), ("health_026u3", &pdf), ("photo_3x4", &png), ("photo_3x4", &png)] {
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"<html><script>alert(1)</script>".to_vec())
+                    .file_name("form.pdf"),
+            );
+        let r = c
+            .post(format!("{app_url}/documents"))
+            .multipart(evil)
+            .send()
+            .await
+            .expect("upload");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("app-err-format")
+        );
+        for (kind, data) in [
+            ("health_063u", &pdf),
+            ("health_026u3", &pdf),
+            ("photo_3x4", &png),
+            ("photo_3x4", &png),
+        ] {
             let part = reqwest::multipart::Part::bytes(data.clone()).file_name("../../etc/passwd");
-            let form = reqwest::multipart::Form::new().text("csrf", csrf.clone()).text("kind", kind).part("file", part);
-            let r = c.post(format!("{app_url}/documents")).multipart(form).send().await.expect("upload");
-            assert!(!r.headers()["location"].to_str().unwrap_or("").contains("error"), "{kind}: {:?}", r.headers()["location"]);
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("kind", kind)
+                .part("file", part);
+            let r = c
+                .post(format!("{app_url}/documents"))
+                .multipart(form)
+                .send()
+                .await
+                .expect("upload");
+            assert!(
+                !r.headers()["location"]
+                    .to_str()
+                    .unwrap_or("")
+                    .contains("error"),
+                "{kind}: {:?}",
+                r.headers()["location"]
+            );
         }
         let (_, review) = page(&c, &format!("{app_url}/review")).await;
-        let content = review.split("data-content=\"").nth(1).expect("signable content").split('"').next().expect("end");
-        let key = review.split("name=\"submit_key\" value=\"").nth(1).expect("submit key").split('"').next().expect("end");
+        let content = review
+            .split("data-content=\"")
+            .nth(1)
+            .expect("signable content")
+            .split('"')
+            .next()
+            .expect("end");
+        let key = review
+            .split("name=\"submit_key\" value=\"")
+            .nth(1)
+            .expect("submit key")
+            .split('"')
+            .next()
+            .expect("end");
         let document = B64.decode(content).expect("base64");
-        assert!(String::from_utf8_lossy(&document).contains("\"sha256\""), "the signed document carries file hashes");
+        assert!(
+            String::from_utf8_lossy(&document).contains("\"sha256\""),
+            "the signed document carries file hashes"
+        );
 
         // Someone else's signature over the same document is refused.
-        let other = CmsSigner::from_issued(&f.parent_b.sign).expect("signer").sign(&document, true).expect("sign");
-        let r = c.post(format!("{app_url}/submit")).form(&[("csrf", csrf.as_str()), ("submit_key", key), ("cms", &B64.encode(other))]).send().await.expect("submit");
-        assert!(r.headers()["location"].to_str().unwrap_or("").contains("app-err-signed-by-other"));
+        let other = CmsSigner::from_issued(&f.parent_b.sign)
+            .expect("signer")
+            .sign(&document, true)
+            .expect("sign");
+        let r = c
+            .post(format!("{app_url}/submit"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("submit_key", key),
+                ("cms", &B64.encode(other)),
+            ])
+            .send()
+            .await
+            .expect("submit");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("app-err-signed-by-other")
+        );
 
-        let cms = B64.encode(CmsSigner::from_issued(&f.parent_a.sign).expect("signer").sign(&document, true).expect("sign"));
+        let cms = B64.encode(
+            CmsSigner::from_issued(&f.parent_a.sign)
+                .expect("signer")
+                .sign(&document, true)
+                .expect("sign"),
+        );
         for _ in 0..2 {
             // The second press of "submit" lands on the same registered application.
-            let r = c.post(format!("{app_url}/submit")).form(&[("csrf", csrf.as_str()), ("submit_key", key), ("cms", &cms)]).send().await.expect("submit");
-            assert!(r.headers()["location"].to_str().unwrap_or("").contains("notice-submitted"), "{:?}", r.headers().get("location"));
+            let r = c
+                .post(format!("{app_url}/submit"))
+                .form(&[("csrf", csrf.as_str()), ("submit_key", key), ("cms", &cms)])
+                .send()
+                .await
+                .expect("submit");
+            assert!(
+                r.headers()["location"]
+                    .to_str()
+                    .unwrap_or("")
+                    .contains("notice-submitted"),
+                "{:?}",
+                r.headers().get("location")
+            );
         }
         let (_, status) = page(&c, &format!("{app_url}?notice=notice-submitted")).await;
         assert!(status.contains("-000001"), "the number is shown");
@@ -244,8 +484,20 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
         assert_eq!(apps.len(), 1);
         assert_eq!(apps[0].status, "submitted");
         assert!(apps[0].deadline.is_some());
-        assert_eq!(app.store.application_events(apps[0].id).await.expect("events").len(), 2);
-        assert_eq!(app.store.verify_audit_chain().await.expect("audit"), store::AuditVerification::Intact { records: app.store.audit_search("", "", 1).await.expect("audit")[0].id });
+        assert_eq!(
+            app.store
+                .application_events(apps[0].id)
+                .await
+                .expect("events")
+                .len(),
+            2
+        );
+        assert_eq!(
+            app.store.verify_audit_chain().await.expect("audit"),
+            store::AuditVerification::Intact {
+                records: app.store.audit_search("", "", 1).await.expect("audit")[0].id
+            }
+        );
     }
 }
 
@@ -259,33 +511,76 @@ async fn other_parents_applications_are_invisible_and_the_child_gets_one_applica
         confirm_contacts(&app, &a, "a@example.kz", "+7 701 111 22 33").await;
         let (_, html) = page(&a, &format!("{}/applications/new", app.base)).await;
         let csrf = csrf_of(&html);
-        let r = a.post(format!("{}/applications/new", app.base)).form(&form(&csrf, CHILD, "2020-03-15")).send().await.expect("create");
-        let path = r.headers()["location"].to_str().expect("location").to_owned();
+        let r = a
+            .post(format!("{}/applications/new", app.base))
+            .form(&form(&csrf, CHILD, "2020-03-15"))
+            .send()
+            .await
+            .expect("create");
+        let path = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
 
         let b = client();
         sign_in(&app, &b, &f.parent_b.auth).await;
         confirm_contacts(&app, &b, "b@example.kz", "+7 702 444 55 66").await;
-        for url in [path.clone(), format!("{path}/edit"), format!("{path}/review"), format!("{path}/documents/1")] {
+        for url in [
+            path.clone(),
+            format!("{path}/edit"),
+            format!("{path}/review"),
+            format!("{path}/documents/1"),
+        ] {
             let (code, body) = page(&b, &format!("{}{url}", app.base)).await;
             assert_eq!(code, 404, "{url} on {}", backend.0);
             assert!(!body.contains("Аружан"));
         }
         let (_, html) = page(&b, &format!("{}/applications/new", app.base)).await;
         let csrf_b = csrf_of(&html);
-        let r = b.post(format!("{path_base}/withdraw", path_base = format!("{}{path}", app.base))).form(&[("csrf", csrf_b.as_str())]).send().await.expect("withdraw");
+        let r = b
+            .post(format!(
+                "{path_base}/withdraw",
+                path_base = format!("{}{path}", app.base)
+            ))
+            .form(&[("csrf", csrf_b.as_str())])
+            .send()
+            .await
+            .expect("withdraw");
         assert_eq!(r.status(), 404);
         // The same child by another parent: told where the first application is.
-        let r = b.post(format!("{}/applications/new", app.base)).form(&form(&csrf_b, CHILD, "2020-03-15")).send().await.expect("create");
+        let r = b
+            .post(format!("{}/applications/new", app.base))
+            .form(&form(&csrf_b, CHILD, "2020-03-15"))
+            .send()
+            .await
+            .expect("create");
         let body = r.text().await.expect("body");
-        assert!(body.contains("№1 мектеп"), "names the school of the existing application");
+        assert!(
+            body.contains("№1 мектеп"),
+            "names the school of the existing application"
+        );
         // Too young: explained, not crashed.
         let young = "230601600015";
-        let young = if domain::ids::Iin::parse(young).is_ok() { young.to_owned() } else { valid_iin("2306016") };
-        let r = b.post(format!("{}/applications/new", app.base)).form(&form(&csrf_b, &young, "2023-06-01")).send().await.expect("create");
+        let young = if domain::ids::Iin::parse(young).is_ok() {
+            young.to_owned()
+        } else {
+            valid_iin("2306016")
+        };
+        let r = b
+            .post(format!("{}/applications/new", app.base))
+            .form(&form(&csrf_b, &young, "2023-06-01"))
+            .send()
+            .await
+            .expect("create");
         assert_eq!(r.status(), 200);
         assert!(r.text().await.expect("body").contains("error-summary"));
         // A form without its CSRF token is refused.
-        let r = b.post(format!("{}/applications/new", app.base)).form(&form("forged", CHILD, "2020-03-15")).send().await.expect("forged");
+        let r = b
+            .post(format!("{}/applications/new", app.base))
+            .form(&form("forged", CHILD, "2020-03-15"))
+            .send()
+            .await
+            .expect("forged");
         assert_eq!(r.status(), 403);
     }
 }
@@ -316,21 +611,50 @@ async fn sign_in_refuses_sign_keys_replays_and_anonymous_access() {
         // A replayed challenge is refused.
         let (_, html) = page(&c, &format!("{}/login", app.base)).await;
         let csrf = csrf_of(&html);
-        let ch: serde_json::Value = c.post(format!("{}/auth/challenge", app.base)).header("x-csrf-token", &csrf).send().await.expect("ch").json().await.expect("json");
+        let ch: serde_json::Value = c
+            .post(format!("{}/auth/challenge", app.base))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .expect("ch")
+            .json()
+            .await
+            .expect("json");
         let data = B64.decode(ch["data"].as_str().expect("data")).expect("b64");
-        let cms = B64.encode(CmsSigner::from_issued(&f.parent_a.auth).expect("s").sign(&data, true).expect("sign"));
+        let cms = B64.encode(
+            CmsSigner::from_issued(&f.parent_a.auth)
+                .expect("s")
+                .sign(&data, true)
+                .expect("sign"),
+        );
         let body = serde_json::json!({ "challenge_id": ch["id"], "cms": cms });
-        let first = c.post(format!("{}/auth/login", app.base)).header("x-csrf-token", &csrf).json(&body).send().await.expect("login");
+        let first = c
+            .post(format!("{}/auth/login", app.base))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect("login");
         assert_eq!(first.status(), 200);
         let other = client();
         let (_, html) = page(&other, &format!("{}/login", app.base)).await;
         let csrf2 = csrf_of(&html);
-        let replay = other.post(format!("{}/auth/login", app.base)).header("x-csrf-token", &csrf2).json(&body).send().await.expect("replay");
+        let replay = other
+            .post(format!("{}/auth/login", app.base))
+            .header("x-csrf-token", &csrf2)
+            .json(&body)
+            .send()
+            .await
+            .expect("replay");
         let replay: serde_json::Value = replay.json().await.expect("json");
         assert_eq!(replay["error"], "auth-challenge-used");
         // Anonymous visitors are sent to sign in.
         let anon = client();
-        let r = anon.get(format!("{}/cabinet", app.base)).send().await.expect("cabinet");
+        let r = anon
+            .get(format!("{}/cabinet", app.base))
+            .send()
+            .await
+            .expect("cabinet");
         assert_eq!(r.headers()["location"], "/login");
         let (code, _) = page(&anon, &format!("{}/readyz", app.base)).await;
         assert_eq!(code, 200);
@@ -359,8 +683,16 @@ fn every_message_exists_in_all_three_languages() {
         let kk = keys("kk", &file);
         for lang in ["ru", "en"] {
             let other = keys(lang, &file);
-            assert_eq!(kk.difference(&other).collect::<Vec<_>>(), Vec::<&String>::new(), "{lang}/{file} lacks keys");
-            assert_eq!(other.difference(&kk).collect::<Vec<_>>(), Vec::<&String>::new(), "kk/{file} lacks keys of {lang}");
+            assert_eq!(
+                kk.difference(&other).collect::<Vec<_>>(),
+                Vec::<&String>::new(),
+                "{lang}/{file} lacks keys"
+            );
+            assert_eq!(
+                other.difference(&kk).collect::<Vec<_>>(),
+                Vec::<&String>::new(),
+                "kk/{file} lacks keys of {lang}"
+            );
         }
     }
 }

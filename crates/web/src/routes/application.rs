@@ -8,13 +8,19 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
-use domain::application::{Action, ActorKind, ApplicationStatus, Citizenship, Grade, Language, Relation, StudyForm, transition};
+use domain::application::{
+    Action, ActorKind, ApplicationStatus, Citizenship, Grade, Language, Relation, StudyForm,
+    transition,
+};
 use domain::campaign::{ApplicantFacts, Campaign, required_documents};
 use domain::eligibility::{AgeAssessment, assess_for_grade};
 use domain::ids::{Iin, PersonName};
 use pki::Purpose;
 use serde::Deserialize;
-use store::applications::{ApplicationForm, ApplicationRecord, DocumentRecord, Effect, Scope, Transition, TransitionOutcome};
+use store::applications::{
+    ApplicationForm, ApplicationRecord, DocumentRecord, Effect, Scope, Transition,
+    TransitionOutcome,
+};
 
 use crate::ctx::{Ctx, User};
 use crate::error::{AppError, AppResult};
@@ -34,7 +40,11 @@ fn parent(ctx: &Ctx) -> AppResult<&User> {
 }
 
 async fn owned(state: &AppState, user: &User, id: i64) -> AppResult<ApplicationRecord> {
-    state.store.application(id, Scope::Parent(user.person.id)).await?.ok_or(AppError::NotFound)
+    state
+        .store
+        .application(id, Scope::Parent(user.person.id))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Raw form fields, as typed.
@@ -132,20 +142,40 @@ struct FormPage<'a> {
     window_note: String,
 }
 
-fn choices<T: Copy>(ctx: &Ctx, all: &[T], selected: &str, code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<Choice> {
+fn choices<T: Copy>(
+    ctx: &Ctx,
+    all: &[T],
+    selected: &str,
+    code: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<Choice> {
     all.iter()
-        .map(|v| Choice { value: code(*v).to_owned(), label: ctx.t(label(*v)), selected: code(*v) == selected })
+        .map(|v| Choice {
+            value: code(*v).to_owned(),
+            label: ctx.t(label(*v)),
+            selected: code(*v) == selected,
+        })
         .collect()
 }
 
-async fn form_page(state: &AppState, ctx: &Ctx, action: String, f: FormFields, errors: Vec<(String, String)>) -> AppResult<Response> {
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    action: String,
+    f: FormFields,
+    errors: Vec<(String, String)>,
+) -> AppResult<Response> {
     let (_, campaign) = current_campaign(state).await?;
     let streets = state
         .store
         .streets()
         .await?
         .into_iter()
-        .map(|s| Choice { value: s.id.to_string(), label: s.name(ctx.lang.code()).to_owned(), selected: s.id.to_string() == f.street_id })
+        .map(|s| Choice {
+            value: s.id.to_string(),
+            label: s.name(ctx.lang.code()).to_owned(),
+            selected: s.id.to_string() == f.street_id,
+        })
         .collect();
     // The schools whose territory holds the address come first, marked.
     let serving = match (f.street_id.parse::<i64>(), f.house.trim().parse::<i64>()) {
@@ -176,15 +206,46 @@ async fn form_page(state: &AppState, ctx: &Ctx, action: String, f: FormFields, e
     let window = &campaign.first_grade_window;
     let window_note = ctx.ta(
         "app-window-note",
-        &[("opens", window.opens.format("%d.%m.%Y").to_string()), ("closes", window.closes.format("%d.%m.%Y").to_string())],
+        &[
+            ("opens", window.opens.format("%d.%m.%Y").to_string()),
+            ("closes", window.closes.format("%d.%m.%Y").to_string()),
+        ],
     );
     let page = FormPage {
         ctx,
         action,
-        citizenships: choices(ctx, &Citizenship::ALL, &f.citizenship, Citizenship::as_str, Citizenship::label_key),
-        relations: choices(ctx, &Relation::ALL, &f.relation, Relation::as_str, Relation::label_key),
-        languages: choices(ctx, &languages, &f.language, Language::as_str, Language::label_key),
-        study_forms: choices(ctx, &StudyForm::ALL, if f.study_form.is_empty() { "full_time" } else { &f.study_form }, StudyForm::as_str, StudyForm::label_key),
+        citizenships: choices(
+            ctx,
+            &Citizenship::ALL,
+            &f.citizenship,
+            Citizenship::as_str,
+            Citizenship::label_key,
+        ),
+        relations: choices(
+            ctx,
+            &Relation::ALL,
+            &f.relation,
+            Relation::as_str,
+            Relation::label_key,
+        ),
+        languages: choices(
+            ctx,
+            &languages,
+            &f.language,
+            Language::as_str,
+            Language::label_key,
+        ),
+        study_forms: choices(
+            ctx,
+            &StudyForm::ALL,
+            if f.study_form.is_empty() {
+                "full_time"
+            } else {
+                &f.study_form
+            },
+            StudyForm::as_str,
+            StudyForm::label_key,
+        ),
         streets,
         schools,
         grades,
@@ -200,41 +261,92 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
     if !user.person.contacts_confirmed() {
         return Ok(Redirect::to("/cabinet").into_response());
     }
-    form_page(&state, &ctx, "/applications/new".into(), FormFields::default(), Vec::new()).await
+    form_page(
+        &state,
+        &ctx,
+        "/applications/new".into(),
+        FormFields::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 /// Parses the form with the domain's rules; every problem is reported at once, next to its field.
-async fn parse_form(state: &AppState, ctx: &Ctx, campaign: &Campaign, f: &FormFields) -> AppResult<Result<ApplicationForm, Vec<(String, String)>>> {
+async fn parse_form(
+    state: &AppState,
+    ctx: &Ctx,
+    campaign: &Campaign,
+    f: &FormFields,
+) -> AppResult<Result<ApplicationForm, Vec<(String, String)>>> {
     let mut errors: Vec<(String, String)> = Vec::new();
     let mut err = |field: &str, msg: String| errors.push((field.to_owned(), msg));
-    let iin = Iin::parse(&f.child_iin).map_err(|e| err("child_iin", ctx.t(e.message_key()))).ok();
+    let iin = Iin::parse(&f.child_iin)
+        .map_err(|e| err("child_iin", ctx.t(e.message_key())))
+        .ok();
     let birth = NaiveDate::parse_from_str(f.child_birth_date.trim(), "%Y-%m-%d").ok();
     match (&iin, birth) {
         (_, None) => err("child_birth_date", ctx.t("app-err-birth-date")),
-        (Some(iin), Some(b)) if !iin.agrees_with_birth_date(b) => err("child_birth_date", ctx.t("app-err-birth-date-iin")),
+        (Some(iin), Some(b)) if !iin.agrees_with_birth_date(b) => {
+            err("child_birth_date", ctx.t("app-err-birth-date-iin"))
+        }
         _ => {}
     }
-    let surname = PersonName::parse(&f.child_surname).map_err(|e| err("child_surname", ctx.t(e.message_key()))).ok();
-    let given = PersonName::parse(&f.child_given_name).map_err(|e| err("child_given_name", ctx.t(e.message_key()))).ok();
+    let surname = PersonName::parse(&f.child_surname)
+        .map_err(|e| err("child_surname", ctx.t(e.message_key())))
+        .ok();
+    let given = PersonName::parse(&f.child_given_name)
+        .map_err(|e| err("child_given_name", ctx.t(e.message_key())))
+        .ok();
     let patronymic = if f.child_patronymic.trim().is_empty() {
         None
     } else {
-        PersonName::parse(&f.child_patronymic).map_err(|e| err("child_patronymic", ctx.t(e.message_key()))).ok()
+        PersonName::parse(&f.child_patronymic)
+            .map_err(|e| err("child_patronymic", ctx.t(e.message_key())))
+            .ok()
     };
-    let citizenship = Citizenship::parse(&f.citizenship).map_err(|_| err("citizenship", ctx.t("app-err-choose"))).ok();
-    let relation = Relation::parse(&f.relation).map_err(|_| err("relation", ctx.t("app-err-choose"))).ok();
-    let street_id = f.street_id.parse::<i64>().map_err(|_| err("street_id", ctx.t("app-err-choose"))).ok();
-    let house = f.house.trim().parse::<i64>().ok().filter(|h| (1..=9999).contains(h));
+    let citizenship = Citizenship::parse(&f.citizenship)
+        .map_err(|_| err("citizenship", ctx.t("app-err-choose")))
+        .ok();
+    let relation = Relation::parse(&f.relation)
+        .map_err(|_| err("relation", ctx.t("app-err-choose")))
+        .ok();
+    let street_id = f
+        .street_id
+        .parse::<i64>()
+        .map_err(|_| err("street_id", ctx.t("app-err-choose")))
+        .ok();
+    let house = f
+        .house
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|h| (1..=9999).contains(h));
     if house.is_none() {
         err("house", ctx.t("app-err-house"));
     }
-    let school_id = f.school_id.parse::<i64>().map_err(|_| err("school_id", ctx.t("app-err-choose-school"))).ok();
-    let language = Language::parse(&f.language).map_err(|_| err("language", ctx.t("app-err-choose"))).ok();
-    let grade = f.grade.parse::<u8>().ok().and_then(|g| Grade::try_from(g).ok());
+    let school_id = f
+        .school_id
+        .parse::<i64>()
+        .map_err(|_| err("school_id", ctx.t("app-err-choose-school")))
+        .ok();
+    let language = Language::parse(&f.language)
+        .map_err(|_| err("language", ctx.t("app-err-choose")))
+        .ok();
+    let grade = f
+        .grade
+        .parse::<u8>()
+        .ok()
+        .and_then(|g| Grade::try_from(g).ok());
     if grade.is_none() {
         err("grade", ctx.t("app-err-choose"));
     }
-    let study_form = StudyForm::parse(if f.study_form.is_empty() { "full_time" } else { &f.study_form }).map_err(|_| err("study_form", ctx.t("app-err-choose"))).ok();
+    let study_form = StudyForm::parse(if f.study_form.is_empty() {
+        "full_time"
+    } else {
+        &f.study_form
+    })
+    .map_err(|_| err("study_form", ctx.t("app-err-choose")))
+    .ok();
     if f.consent.is_none() {
         err("consent", ctx.t("app-err-consent"));
     }
@@ -242,16 +354,23 @@ async fn parse_form(state: &AppState, ctx: &Ctx, campaign: &Campaign, f: &FormFi
     if let (Some(b), Some(g)) = (birth, grade) {
         let age = assess_for_grade(g, b, campaign.academic_year);
         match &age {
-            AgeAssessment::TooYoung { .. } => err("child_birth_date", domain_message(&ctx.tr, age.message_key(), &age.message_args())),
-            AgeAssessment::NeedsParentConfirmation { .. } if f.age_confirmed.is_none() => {
-                err("age_confirmed", domain_message(&ctx.tr, age.message_key(), &age.message_args()))
-            }
+            AgeAssessment::TooYoung { .. } => err(
+                "child_birth_date",
+                domain_message(&ctx.tr, age.message_key(), &age.message_args()),
+            ),
+            AgeAssessment::NeedsParentConfirmation { .. } if f.age_confirmed.is_none() => err(
+                "age_confirmed",
+                domain_message(&ctx.tr, age.message_key(), &age.message_args()),
+            ),
             _ => {}
         }
     }
     if let (Some(school), Some(lang)) = (school_id, language) {
         let places = state.store.school_places(school).await?;
-        if !places.iter().any(|p| p.language == lang.as_str() && p.places > 0) {
+        if !places
+            .iter()
+            .any(|p| p.language == lang.as_str() && p.places > 0)
+        {
             err("language", ctx.t("app-err-language-not-taught"));
         }
     }
@@ -262,8 +381,25 @@ async fn parse_form(state: &AppState, ctx: &Ctx, campaign: &Campaign, f: &FormFi
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let (Some(iin), Some(birth), Some(surname), Some(given), Some(citizenship), Some(relation), Some(grade), Some(study_form)) =
-        (iin, birth, surname, given, citizenship, relation, grade, study_form)
+    let (
+        Some(iin),
+        Some(birth),
+        Some(surname),
+        Some(given),
+        Some(citizenship),
+        Some(relation),
+        Some(grade),
+        Some(study_form),
+    ) = (
+        iin,
+        birth,
+        surname,
+        given,
+        citizenship,
+        relation,
+        grade,
+        study_form,
+    )
     else {
         return Ok(Err(vec![("child_iin".into(), ctx.t("app-err-choose"))]));
     };
@@ -291,23 +427,45 @@ async fn parse_form(state: &AppState, ctx: &Ctx, campaign: &Campaign, f: &FormFi
 }
 
 /// The message for a second application for the same child: where the first one is.
-async fn duplicate_child_error(state: &AppState, ctx: &Ctx, campaign_id: i64, child_iin: &str) -> AppResult<(String, String)> {
-    let existing = state.store.active_application_of_child(campaign_id, child_iin).await?;
+async fn duplicate_child_error(
+    state: &AppState,
+    ctx: &Ctx,
+    campaign_id: i64,
+    child_iin: &str,
+) -> AppResult<(String, String)> {
+    let existing = state
+        .store
+        .active_application_of_child(campaign_id, child_iin)
+        .await?;
     let msg = match existing {
         Some(a) => {
             let school = match a.school_id {
-                Some(id) => state.store.school(id).await.map(|s| s.name(ctx.lang.code()).to_owned()).unwrap_or_default(),
+                Some(id) => state
+                    .store
+                    .school(id)
+                    .await
+                    .map(|s| s.name(ctx.lang.code()).to_owned())
+                    .unwrap_or_default(),
                 None => String::new(),
             };
-            let status = ApplicationStatus::parse(&a.status).map(|s| ctx.t(s.label_key())).unwrap_or(a.status);
-            ctx.ta("app-err-child-has-application", &[("school", school), ("status", status)])
+            let status = ApplicationStatus::parse(&a.status)
+                .map(|s| ctx.t(s.label_key()))
+                .unwrap_or(a.status);
+            ctx.ta(
+                "app-err-child-has-application",
+                &[("school", school), ("status", status)],
+            )
         }
         None => ctx.t("app-err-child-has-application-plain"),
     };
     Ok(("child_iin".into(), msg))
 }
 
-pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<FormFields>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<FormFields>,
+) -> AppResult<Response> {
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
     if !user.person.contacts_confirmed() {
@@ -318,7 +476,18 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<FormF
         Ok(form) => form,
         Err(errors) => return form_page(&state, &ctx, "/applications/new".into(), f, errors).await,
     };
-    match state.store.create_application(campaign_id, user.person.id, "electronic", &form, &ctx.source, Utc::now()).await {
+    match state
+        .store
+        .create_application(
+            campaign_id,
+            user.person.id,
+            "electronic",
+            &form,
+            &ctx.source,
+            Utc::now(),
+        )
+        .await
+    {
         Ok(id) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
         Err(store::StoreError::Conflict("child_has_application")) => {
             let e = duplicate_child_error(&state, &ctx, campaign_id, &form.child_iin).await?;
@@ -328,16 +497,32 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<FormF
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
     if !is_editable(&a) {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
-    form_page(&state, &ctx, format!("/applications/{id}/edit"), FormFields::from_record(&a), Vec::new()).await
+    form_page(
+        &state,
+        &ctx,
+        format!("/applications/{id}/edit"),
+        FormFields::from_record(&a),
+        Vec::new(),
+    )
+    .await
 }
 
-pub async fn update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<FormFields>) -> AppResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<FormFields>,
+) -> AppResult<Response> {
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
@@ -347,7 +532,11 @@ pub async fn update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
         Ok(form) => form,
         Err(errors) => return form_page(&state, &ctx, action, f, errors).await,
     };
-    match state.store.update_application_form(id, user.person.id, &form, &ctx.source, Utc::now()).await {
+    match state
+        .store
+        .update_application_form(id, user.person.id, &form, &ctx.source, Utc::now())
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
         Err(store::StoreError::Conflict("child_has_application")) => {
             let e = duplicate_child_error(&state, &ctx, a.campaign_id, &form.child_iin).await?;
@@ -383,12 +572,23 @@ pub struct DocumentSlot {
     pub complete: bool,
 }
 
-fn document_slots(ctx: &Ctx, campaign: &Campaign, a: &ApplicationRecord, docs: &[DocumentRecord]) -> Vec<DocumentSlot> {
-    let Some(facts) = facts(a) else { return Vec::new() };
+fn document_slots(
+    ctx: &Ctx,
+    campaign: &Campaign,
+    a: &ApplicationRecord,
+    docs: &[DocumentRecord],
+) -> Vec<DocumentSlot> {
+    let Some(facts) = facts(a) else {
+        return Vec::new();
+    };
     required_documents(campaign, &facts)
         .into_iter()
         .map(|r| {
-            let files: Vec<DocumentRecord> = docs.iter().filter(|d| d.kind == r.kind.as_str()).cloned().collect();
+            let files: Vec<DocumentRecord> = docs
+                .iter()
+                .filter(|d| d.kind == r.kind.as_str())
+                .cloned()
+                .collect();
             let title = match (r.kind.title_key(), &r.title) {
                 (Some(key), _) => ctx.t(key),
                 (None, Some(t)) => match ctx.lang.code() {
@@ -440,18 +640,36 @@ pub struct PageQuery {
     error: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> AppResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let docs = state.store.documents(id).await?;
-    let status = ApplicationStatus::parse(&a.status).map_err(|e| AppError::internal("status", format!("{e:?}")))?;
+    let status = ApplicationStatus::parse(&a.status)
+        .map_err(|e| AppError::internal("status", format!("{e:?}")))?;
     let school = match a.school_id {
-        Some(s) => state.store.school(s).await?.name(ctx.lang.code()).to_owned(),
+        Some(s) => state
+            .store
+            .school(s)
+            .await?
+            .name(ctx.lang.code())
+            .to_owned(),
         None => String::new(),
     };
     let street = match a.street_id {
-        Some(s) => state.store.streets().await?.into_iter().find(|st| st.id == s).map(|st| st.name(ctx.lang.code()).to_owned()).unwrap_or_default(),
+        Some(s) => state
+            .store
+            .streets()
+            .await?
+            .into_iter()
+            .find(|st| st.id == s)
+            .map(|st| st.name(ctx.lang.code()).to_owned())
+            .unwrap_or_default(),
         None => String::new(),
     };
     let timeline = state
@@ -461,18 +679,34 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, 
         .into_iter()
         .map(|e| TimelineEntry {
             at: local_time(e.at).format("%d.%m.%Y %H:%M").to_string(),
-            label: ApplicationStatus::parse(&e.status).map(|s| ctx.t(s.label_key())).unwrap_or_else(|_| e.status.clone()),
+            label: ApplicationStatus::parse(&e.status)
+                .map(|s| ctx.t(s.label_key()))
+                .unwrap_or_else(|_| e.status.clone()),
             status: e.status,
             comment: e.comment,
         })
         .collect();
     let slots = document_slots(&ctx, &campaign, &a, &docs);
-    let notice = q.notice.filter(|k| k.starts_with("notice-")).map(|k| match (k.as_str(), &a.number, a.deadline) {
-        ("notice-submitted", Some(n), Some(d)) => ctx.ta("notice-submitted", &[("number", n.clone()), ("deadline", d.format("%d.%m.%Y").to_string())]),
-        _ => ctx.t(&k),
+    let notice = q.notice.filter(|k| k.starts_with("notice-")).map(|k| {
+        match (k.as_str(), &a.number, a.deadline) {
+            ("notice-submitted", Some(n), Some(d)) => ctx.ta(
+                "notice-submitted",
+                &[
+                    ("number", n.clone()),
+                    ("deadline", d.format("%d.%m.%Y").to_string()),
+                ],
+            ),
+            _ => ctx.t(&k),
+        }
     });
-    let error = q.error.filter(|k| k.starts_with("app-err-") || k.starts_with("err-") || k.starts_with("pki-err-")).map(|k| ctx.t(&k));
-    let max_total = format!("{:.1}", campaign.attachments.max_total_bytes as f64 / (1024.0 * 1024.0));
+    let error = q
+        .error
+        .filter(|k| k.starts_with("app-err-") || k.starts_with("err-") || k.starts_with("pki-err-"))
+        .map(|k| ctx.t(&k));
+    let max_total = format!(
+        "{:.1}",
+        campaign.attachments.max_total_bytes as f64 / (1024.0 * 1024.0)
+    );
     let page = ApplicationPage {
         ctx: &ctx,
         status_label: ctx.t(status.label_key()),
@@ -496,25 +730,54 @@ fn back(id: i64, error: &str) -> Response {
 
 /// Uploads one file for a required document kind. The type is decided by the content, never
 /// by the name; the name is kept as metadata only.
-pub async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut multipart: Multipart) -> AppResult<Response> {
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let mut csrf = String::new();
     let mut kind = String::new();
     let mut file: Option<(String, Bytes)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| AppError::BadRequest("app-err-upload-broken"))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
+    {
         match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.map_err(|_| AppError::BadRequest("app-err-upload-broken"))?,
-            "kind" => kind = field.text().await.map_err(|_| AppError::BadRequest("app-err-upload-broken"))?,
+            "csrf" => {
+                csrf = field
+                    .text()
+                    .await
+                    .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
+            }
+            "kind" => {
+                kind = field
+                    .text()
+                    .await
+                    .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
+            }
             "file" => {
                 // The token must come first: nothing is read into memory for a forged form.
                 ctx.check_csrf(&csrf)?;
-                let name: String = field.file_name().unwrap_or("file").chars().filter(|c| !c.is_control()).take(120).collect();
+                let name: String = field
+                    .file_name()
+                    .unwrap_or("file")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(120)
+                    .collect();
                 let limit = campaign.attachments.max_file_bytes;
                 let mut data = Vec::new();
                 let mut field = field;
-                while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest("app-err-upload-broken"))? {
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
+                {
                     if (data.len() + chunk.len()) as u64 > limit {
                         return Ok(back(id, "app-err-file-too-large"));
                     }
@@ -531,18 +794,28 @@ pub async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     }
     let docs = state.store.documents(id).await?;
     let slots = document_slots(&ctx, &campaign, &a, &docs);
-    let Some(slot) = slots.iter().find(|s| s.kind == kind) else { return Ok(back(id, "app-err-upload-kind")) };
+    let Some(slot) = slots.iter().find(|s| s.kind == kind) else {
+        return Ok(back(id, "app-err-upload-kind"));
+    };
     if slot.files.len() >= usize::from(slot.max_files) {
         return Ok(back(id, "app-err-upload-enough"));
     }
-    let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else { return Ok(back(id, "app-err-upload-empty")) };
+    let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
+        return Ok(back(id, "app-err-upload-empty"));
+    };
     let already: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
-    let format = match campaign.attachments.check_upload(&data[..data.len().min(64)], data.len() as u64, already) {
+    let format = match campaign.attachments.check_upload(
+        &data[..data.len().min(64)],
+        data.len() as u64,
+        already,
+    ) {
         Ok(f) => f,
         Err(e) => {
             let key = match e {
                 domain::campaign::AttachmentError::FileTooLarge { .. } => "app-err-file-too-large",
-                domain::campaign::AttachmentError::TotalTooLarge { .. } => "app-err-total-too-large",
+                domain::campaign::AttachmentError::TotalTooLarge { .. } => {
+                    "app-err-total-too-large"
+                }
                 domain::campaign::AttachmentError::Empty => "app-err-upload-empty",
                 _ => "app-err-format",
             };
@@ -552,7 +825,16 @@ pub async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     let blob = state.blobs.put(data.to_vec()).await?;
     let added = state
         .store
-        .add_document(id, user.person.id, &kind, &blob, &name, format.mime_type(), &ctx.source, Utc::now())
+        .add_document(
+            id,
+            user.person.id,
+            &kind,
+            &blob,
+            &name,
+            format.mime_type(),
+            &ctx.source,
+            Utc::now(),
+        )
         .await;
     if let Err(e) = added {
         // The row was not written: the file must not stay behind.
@@ -567,24 +849,46 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn remove_document(State(state): State<AppState>, ctx: Ctx, Path((id, doc)): Path<(i64, i64)>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+pub async fn remove_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, doc)): Path<(i64, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
-    let key = state.store.remove_document(id, user.person.id, doc, &ctx.source, Utc::now()).await?;
+    let key = state
+        .store
+        .remove_document(id, user.person.id, doc, &ctx.source, Utc::now())
+        .await?;
     state.blobs.delete(&key).await?;
     Ok(Redirect::to(&format!("/applications/{id}#documents")).into_response())
 }
 
 /// Shows a document to its parent. Only PDF, JPEG and PNG are ever stored (checked by content),
 /// and they are served with their checked type, `nosniff` and a sandbox, never as HTML.
-pub async fn view_document(State(state): State<AppState>, ctx: Ctx, Path((id, doc)): Path<(i64, i64)>) -> AppResult<Response> {
+pub async fn view_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, doc)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     let user = parent(&ctx)?;
     owned(&state, user, id).await?;
     serve_document(&state, id, doc).await
 }
 
-pub async fn serve_document(state: &AppState, application_id: i64, doc: i64) -> AppResult<Response> {
-    let d = state.store.documents(application_id).await?.into_iter().find(|d| d.id == doc).ok_or(AppError::NotFound)?;
+pub async fn serve_document(
+    state: &AppState,
+    application_id: i64,
+    doc: i64,
+) -> AppResult<Response> {
+    let d = state
+        .store
+        .documents(application_id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == doc)
+        .ok_or(AppError::NotFound)?;
     let data = state.blobs.get(&d.storage_key).await?;
     let content_type = match d.content_type.as_str() {
         "application/pdf" | "image/jpeg" | "image/png" => d.content_type.clone(),
@@ -592,10 +896,25 @@ pub async fn serve_document(state: &AppState, application_id: i64, doc: i64) -> 
     };
     let mut r = data.into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(r)
 }
 
@@ -649,18 +968,41 @@ struct ReviewPage<'a> {
     submit_key: String,
 }
 
-async fn readiness(state: &AppState, ctx: &Ctx, a: &ApplicationRecord) -> AppResult<(Vec<DocumentSlot>, Vec<String>, Option<String>, Vec<DocumentRecord>)> {
+async fn readiness(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &ApplicationRecord,
+) -> AppResult<(
+    Vec<DocumentSlot>,
+    Vec<String>,
+    Option<String>,
+    Vec<DocumentRecord>,
+)> {
     let campaign = campaign_by_id(state, a.campaign_id).await?;
     let docs = state.store.documents(a.id).await?;
     let slots = document_slots(ctx, &campaign, a, &docs);
-    let missing = slots.iter().filter(|s| !s.complete).map(|s| s.title.clone()).collect();
+    let missing = slots
+        .iter()
+        .filter(|s| !s.complete)
+        .map(|s| s.title.clone())
+        .collect();
     let today = local_time(Utc::now()).date();
-    let grade = u8::try_from(a.grade).ok().and_then(|g| Grade::try_from(g).ok()).unwrap_or(Grade::FIRST);
-    let window_error = campaign.is_open_for(grade, today).err().map(|e| domain_message(&ctx.tr, e.message_key(), &e.message_args()));
+    let grade = u8::try_from(a.grade)
+        .ok()
+        .and_then(|g| Grade::try_from(g).ok())
+        .unwrap_or(Grade::FIRST);
+    let window_error = campaign
+        .is_open_for(grade, today)
+        .err()
+        .map(|e| domain_message(&ctx.tr, e.message_key(), &e.message_args()));
     Ok((slots, missing, window_error, docs))
 }
 
-pub async fn review(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
     if !is_editable(&a) {
@@ -668,7 +1010,12 @@ pub async fn review(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     }
     let (slots, missing, window_error, docs) = readiness(&state, &ctx, &a).await?;
     let school = match a.school_id {
-        Some(s) => state.store.school(s).await?.name(ctx.lang.code()).to_owned(),
+        Some(s) => state
+            .store
+            .school(s)
+            .await?
+            .name(ctx.lang.code())
+            .to_owned(),
         None => String::new(),
     };
     let document = signed_document(&a, &user.person.iin, &docs);
@@ -679,7 +1026,10 @@ pub async fn review(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
         slots,
         missing,
         window_error,
-        document_base64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, document.as_bytes()),
+        document_base64: base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            document.as_bytes(),
+        ),
         // One key per review page: a double click or a retry sends the same key, and the
         // store registers the submission once.
         submit_key: store::random_token(16),
@@ -696,16 +1046,30 @@ pub struct SubmitForm {
     demo_sign: Option<String>,
 }
 
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<SubmitForm>) -> AppResult<Response> {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<SubmitForm>,
+) -> AppResult<Response> {
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
-    let status = ApplicationStatus::parse(&a.status).map_err(|e| AppError::internal("status", format!("{e:?}")))?;
+    let status = ApplicationStatus::parse(&a.status)
+        .map_err(|e| AppError::internal("status", format!("{e:?}")))?;
     // A repeated submission (double click, retry) lands on the registered application.
-    if a.submit_key.as_deref() == Some(f.submit_key.as_str()) && status == ApplicationStatus::Submitted {
-        return Ok(Redirect::to(&format!("/applications/{id}?notice=notice-submitted")).into_response());
+    if a.submit_key.as_deref() == Some(f.submit_key.as_str())
+        && status == ApplicationStatus::Submitted
+    {
+        return Ok(
+            Redirect::to(&format!("/applications/{id}?notice=notice-submitted")).into_response(),
+        );
     }
-    let action = if status == ApplicationStatus::Returned { Action::Resubmit } else { Action::Submit };
+    let action = if status == ApplicationStatus::Returned {
+        Action::Resubmit
+    } else {
+        Action::Submit
+    };
     let Ok(next) = transition(status, action, ActorKind::Parent) else {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     };
@@ -718,23 +1082,46 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     }
     let document = signed_document(&a, &user.person.iin, &docs);
     let cms = if f.demo_sign.is_some() && state.config.demo {
-        let person = state.demo_people.iter().find(|p| p.iin == user.person.iin).ok_or(AppError::Forbidden)?;
-        let signer = pki::testca::CmsSigner::from_issued(&person.sign).map_err(|e| AppError::internal("demo key", e))?;
-        let der = signer.sign(document.as_bytes(), true).map_err(|e| AppError::internal("demo signing", e))?;
+        let person = state
+            .demo_people
+            .iter()
+            .find(|p| p.iin == user.person.iin)
+            .ok_or(AppError::Forbidden)?;
+        let signer = pki::testca::CmsSigner::from_issued(&person.sign)
+            .map_err(|e| AppError::internal("demo key", e))?;
+        let der = signer
+            .sign(document.as_bytes(), true)
+            .map_err(|e| AppError::internal("demo signing", e))?;
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der)
     } else {
         f.cms.clone()
     };
-    let verified = match crate::eds::verify(&state, &cms, document.clone().into_bytes(), Purpose::Sign).await {
+    let verified = match crate::eds::verify(
+        &state,
+        &cms,
+        document.clone().into_bytes(),
+        Purpose::Sign,
+    )
+    .await
+    {
         Ok(v) => v,
         Err(r) => {
             tracing::info!(reason = %r.detail, "application signature refused");
-            let key = if r.message_key == "pki-err-message-digest-mismatch" || r.message_key == "pki-err-content-mismatch" { "app-err-changed-since-signing" } else { r.message_key };
+            let key = if r.message_key == "pki-err-message-digest-mismatch"
+                || r.message_key == "pki-err-content-mismatch"
+            {
+                "app-err-changed-since-signing"
+            } else {
+                r.message_key
+            };
             return Ok(Redirect::to(&format!("/applications/{id}?error={key}")).into_response());
         }
     };
     if verified.signer.iin.as_deref() != Some(user.person.iin.as_str()) {
-        return Ok(Redirect::to(&format!("/applications/{id}?error=app-err-signed-by-other")).into_response());
+        return Ok(
+            Redirect::to(&format!("/applications/{id}?error=app-err-signed-by-other"))
+                .into_response(),
+        );
     }
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let calendar = working_calendar(&state).await?;
@@ -755,24 +1142,39 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
                 actor: &actor,
                 action: "submit",
                 source: &ctx.source,
-                effect: Effect::Submit { submit_key: &f.submit_key, signed_document: &document, signature_cms: &cms, received_on, deadline },
+                effect: Effect::Submit {
+                    submit_key: &f.submit_key,
+                    signed_document: &document,
+                    signature_cms: &cms,
+                    received_on,
+                    deadline,
+                },
             },
             now,
         )
         .await?;
     match outcome {
-        TransitionOutcome::Done { .. } | TransitionOutcome::AlreadyDone { .. } => {
-            Ok(Redirect::to(&format!("/applications/{id}?notice=notice-submitted")).into_response())
+        TransitionOutcome::Done { .. } | TransitionOutcome::AlreadyDone { .. } => Ok(Redirect::to(
+            &format!("/applications/{id}?notice=notice-submitted"),
+        )
+        .into_response()),
+        TransitionOutcome::StateChanged { .. } => {
+            Ok(Redirect::to(&format!("/applications/{id}")).into_response())
         }
-        TransitionOutcome::StateChanged { .. } => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
     }
 }
 
-pub async fn withdraw(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> AppResult<Response> {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
-    let status = ApplicationStatus::parse(&a.status).map_err(|e| AppError::internal("status", format!("{e:?}")))?;
+    let status = ApplicationStatus::parse(&a.status)
+        .map_err(|e| AppError::internal("status", format!("{e:?}")))?;
     let Ok(next) = transition(status, Action::Withdraw, ActorKind::Parent) else {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     };

@@ -36,7 +36,14 @@ pub async fn login_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Re
         .enumerate()
         .map(|(i, p)| (i, ctx.t(p.role_key), p.name.clone()))
         .collect();
-    Ok(render(&ctx, &LoginPage { ctx: &ctx, demo_people, error: None }))
+    Ok(render(
+        &ctx,
+        &LoginPage {
+            ctx: &ctx,
+            demo_people,
+            error: None,
+        },
+    ))
 }
 
 /// Where a person lands after signing in.
@@ -51,11 +58,18 @@ pub fn home_of(user: &User) -> &'static str {
 }
 
 fn csrf_header(headers: &HeaderMap) -> &str {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// A fresh challenge for NCALayer to sign (JSON, for the page's script).
-pub async fn challenge(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> AppResult<Response> {
+pub async fn challenge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     ctx.check_csrf(csrf_header(&headers))?;
     let c = eds::issue_challenge(&state, "login", |id| format!("mektep-login:{id}")).await?;
     Ok(Json(serde_json::json!({ "id": c.id, "data": eds::challenge_base64(&c), "expires_at": c.expires_at })).into_response())
@@ -69,20 +83,40 @@ pub struct EdsLogin {
 
 fn refusal_json(ctx: &Ctx, r: &SignatureRefused) -> Response {
     tracing::info!(reason = %r.detail, "signature refused");
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "error": r.message_key, "message": ctx.t(r.message_key) })))
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(serde_json::json!({ "error": r.message_key, "message": ctx.t(r.message_key) })),
+    )
         .into_response()
 }
 
-pub async fn eds_login(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Json(body): Json<EdsLogin>) -> AppResult<Response> {
+pub async fn eds_login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Json(body): Json<EdsLogin>,
+) -> AppResult<Response> {
     ctx.check_csrf(csrf_header(&headers))?;
-    let verified = match eds::verify_challenge(&state, &body.challenge_id, "login", &body.cms, Purpose::Login).await {
+    let verified = match eds::verify_challenge(
+        &state,
+        &body.challenge_id,
+        "login",
+        &body.cms,
+        Purpose::Login,
+    )
+    .await
+    {
         Ok(v) => v,
         Err(r) => return Ok(refusal_json(&ctx, &r)),
     };
     let (user, mut response) = open_session(&state, &ctx, &verified).await?;
     let target = home_of(&user);
-    *response.body_mut() = axum::body::Body::from(serde_json::json!({ "redirect": target }).to_string());
-    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    *response.body_mut() =
+        axum::body::Body::from(serde_json::json!({ "redirect": target }).to_string());
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
     Ok(response)
 }
 
@@ -94,35 +128,61 @@ pub struct DemoLogin {
 
 /// Demo mode only: the server signs the challenge with the demo person's key, and the result
 /// goes through exactly the verification a real signature does.
-pub async fn demo_login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<DemoLogin>) -> AppResult<Response> {
+pub async fn demo_login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<DemoLogin>,
+) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
-    let person = state.demo_people.get(form.person).ok_or(AppError::NotFound)?;
+    let person = state
+        .demo_people
+        .get(form.person)
+        .ok_or(AppError::NotFound)?;
     let c = eds::issue_challenge(&state, "login", |id| format!("mektep-login:{id}")).await?;
-    let signer = CmsSigner::from_issued(&person.auth).map_err(|e| AppError::internal("demo key", e))?;
-    let cms = signer.sign(c.payload.as_bytes(), true).map_err(|e| AppError::internal("demo signing", e))?;
+    let signer =
+        CmsSigner::from_issued(&person.auth).map_err(|e| AppError::internal("demo key", e))?;
+    let cms = signer
+        .sign(c.payload.as_bytes(), true)
+        .map_err(|e| AppError::internal("demo signing", e))?;
     let cms = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cms);
     let verified = eds::verify_challenge(&state, &c.id, "login", &cms, Purpose::Login)
         .await
         .map_err(|r| AppError::internal("demo signature refused", r.detail))?;
     let (user, mut response) = open_session(&state, &ctx, &verified).await?;
     *response.status_mut() = StatusCode::SEE_OTHER;
-    response
-        .headers_mut()
-        .insert(axum::http::header::LOCATION, axum::http::HeaderValue::from_static(home_of(&user)));
+    response.headers_mut().insert(
+        axum::http::header::LOCATION,
+        axum::http::HeaderValue::from_static(home_of(&user)),
+    );
     Ok(response)
 }
 
 /// Creates (or updates) the person and a new session; an older session of this browser is
 /// ended, so a session id fixed before sign-in is worthless after it.
-async fn open_session(state: &AppState, ctx: &Ctx, verified: &pki::VerifiedSignature) -> AppResult<(User, Response)> {
+async fn open_session(
+    state: &AppState,
+    ctx: &Ctx,
+    verified: &pki::VerifiedSignature,
+) -> AppResult<(User, Response)> {
     let signer = &verified.signer;
-    let iin = signer.iin.as_deref().ok_or(AppError::BadRequest("auth-no-iin"))?;
+    let iin = signer
+        .iin
+        .as_deref()
+        .ok_or(AppError::BadRequest("auth-no-iin"))?;
     let surname = signer.surname.clone().unwrap_or_default();
     let given = signer.given_name.clone().unwrap_or_default();
     let now = Utc::now();
     let person = state
         .store
-        .person_signed_in(iin, &surname, &given, signer.patronymic.as_deref(), ctx.lang.code(), &ctx.source, now)
+        .person_signed_in(
+            iin,
+            &surname,
+            &given,
+            signer.patronymic.as_deref(),
+            ctx.lang.code(),
+            &ctx.source,
+            now,
+        )
         .await?;
     if let Some(old) = &ctx.user {
         state.store.delete_session(&old.session_token).await?;
@@ -130,11 +190,24 @@ async fn open_session(state: &AppState, ctx: &Ctx, verified: &pki::VerifiedSigna
     let token = store::random_token(32);
     let csrf_secret = store::random_token(16);
     let ttl = Duration::hours(state.config.session_absolute_hours);
-    state.store.create_session(&token, person.id, &csrf_secret, now, ttl).await?;
+    state
+        .store
+        .create_session(&token, person.id, &csrf_secret, now, ttl)
+        .await?;
     let roles = state.store.staff_roles(&person.iin).await?;
-    let user = User { person, roles, session_token: token.clone() };
+    let user = User {
+        person,
+        roles,
+        session_token: token.clone(),
+    };
     let mut response = StatusCode::OK.into_response();
-    set_cookie(&mut response, SESSION_COOKIE, &token, None, state.config.cookie_secure);
+    set_cookie(
+        &mut response,
+        SESSION_COOKIE,
+        &token,
+        None,
+        state.config.cookie_secure,
+    );
     Ok((user, response))
 }
 
@@ -143,12 +216,22 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CsrfOnly>) -> AppResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<CsrfOnly>,
+) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
     if let Some(user) = &ctx.user {
         state.store.delete_session(&user.session_token).await?;
     }
     let mut response = Redirect::to("/").into_response();
-    set_cookie(&mut response, SESSION_COOKIE, "", Some(0), state.config.cookie_secure);
+    set_cookie(
+        &mut response,
+        SESSION_COOKIE,
+        "",
+        Some(0),
+        state.config.cookie_secure,
+    );
     Ok(response)
 }

@@ -53,7 +53,10 @@ pub fn row(ctx: &Ctx, a: &ApplicationRecord) -> ApplicationRow {
         child: a.child_full_name(),
         status: a.status.clone(),
         status_label,
-        deadline: a.deadline.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default(),
+        deadline: a
+            .deadline
+            .map(|d| d.format("%d.%m.%Y").to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -62,11 +65,22 @@ pub struct Notice {
     notice: Option<String>,
 }
 
-async fn cabinet_page(state: &AppState, ctx: &Ctx, errors: Vec<(String, String)>, notice: Option<String>) -> AppResult<Response> {
+async fn cabinet_page(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let p = &user.person;
     let now = Utc::now();
-    let applications = state.store.applications_of_parent(p.id).await?.iter().map(|a| row(ctx, a)).collect();
+    let applications = state
+        .store
+        .applications_of_parent(p.id)
+        .await?
+        .iter()
+        .map(|a| row(ctx, a))
+        .collect();
     let page = CabinetPage {
         ctx,
         email: p.email.clone().unwrap_or_default(),
@@ -82,13 +96,20 @@ async fn cabinet_page(state: &AppState, ctx: &Ctx, errors: Vec<(String, String)>
     Ok(render(ctx, &page))
 }
 
-pub async fn cabinet(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Notice>) -> AppResult<Response> {
+pub async fn cabinet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Notice>,
+) -> AppResult<Response> {
     if let Some(user) = &ctx.user
         && user.is_staff()
     {
         return Ok(Redirect::to(crate::routes::auth::home_of(user)).into_response());
     }
-    let notice = q.notice.filter(|k| k.starts_with("notice-")).map(|k| ctx.t(&k));
+    let notice = q
+        .notice
+        .filter(|k| k.starts_with("notice-"))
+        .map(|k| ctx.t(&k));
     cabinet_page(&state, &ctx, Vec::new(), notice).await
 }
 
@@ -100,13 +121,21 @@ pub struct ContactsForm {
 }
 
 /// Starts confirming a changed e-mail (a link) and phone (a six-digit code by SMS).
-pub async fn save_contacts(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ContactsForm>) -> AppResult<Response> {
+pub async fn save_contacts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ContactsForm>,
+) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
     let user = ctx.require_user()?;
     let p = &user.person;
     let mut errors = Vec::new();
-    let email = Email::parse(&form.email).map_err(|e| errors.push(("email".to_owned(), ctx.t(e.message_key())))).ok();
-    let phone = Phone::parse(&form.phone).map_err(|e| errors.push(("phone".to_owned(), ctx.t(e.message_key())))).ok();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.push(("email".to_owned(), ctx.t(e.message_key()))))
+        .ok();
+    let phone = Phone::parse(&form.phone)
+        .map_err(|e| errors.push(("phone".to_owned(), ctx.t(e.message_key()))))
+        .ok();
     if !errors.is_empty() {
         return cabinet_page(&state, &ctx, errors, None).await;
     }
@@ -117,8 +146,21 @@ pub async fn save_contacts(State(state): State<AppState>, ctx: Ctx, Form(form): 
     {
         let token = store::random_token(24);
         let expires = now + Duration::hours(48);
-        state.store.start_contact_confirmation(p.id, "email", email.as_str(), &store::sha256_hex(token.as_bytes()), now, expires).await?;
-        let link = format!("{}/cabinet/confirm-email?token={token}", state.config.public_url);
+        state
+            .store
+            .start_contact_confirmation(
+                p.id,
+                "email",
+                email.as_str(),
+                &store::sha256_hex(token.as_bytes()),
+                now,
+                expires,
+            )
+            .await?;
+        let link = format!(
+            "{}/cabinet/confirm-email?token={token}",
+            state.config.public_url
+        );
         let msg = OutboxMessage {
             channel: Channel::Email,
             recipient: email.as_str().to_owned(),
@@ -137,7 +179,17 @@ pub async fn save_contacts(State(state): State<AppState>, ctx: Ctx, Form(form): 
     {
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let expires = now + Duration::minutes(15);
-        state.store.start_contact_confirmation(p.id, "phone", phone.as_str(), &store::sha256_hex(code.as_bytes()), now, expires).await?;
+        state
+            .store
+            .start_contact_confirmation(
+                p.id,
+                "phone",
+                phone.as_str(),
+                &store::sha256_hex(code.as_bytes()),
+                now,
+                expires,
+            )
+            .await?;
         let msg = OutboxMessage {
             channel: Channel::Sms,
             recipient: phone.as_str().to_owned(),
@@ -159,11 +211,22 @@ pub struct EmailToken {
     token: String,
 }
 
-pub async fn confirm_email(State(state): State<AppState>, ctx: Ctx, Query(q): Query<EmailToken>) -> AppResult<Response> {
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<EmailToken>,
+) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let outcome = state
         .store
-        .confirm_contact(user.person.id, "email", &store::sha256_hex(q.token.trim().as_bytes()), 5, &ctx.source, Utc::now())
+        .confirm_contact(
+            user.person.id,
+            "email",
+            &store::sha256_hex(q.token.trim().as_bytes()),
+            5,
+            &ctx.source,
+            Utc::now(),
+        )
         .await?;
     let notice = match outcome {
         ContactConfirmation::Confirmed => "notice-email-confirmed",
@@ -178,16 +241,29 @@ pub struct PhoneCode {
     code: String,
 }
 
-pub async fn confirm_phone(State(state): State<AppState>, ctx: Ctx, Form(form): Form<PhoneCode>) -> AppResult<Response> {
+pub async fn confirm_phone(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PhoneCode>,
+) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
     let user = ctx.require_user()?;
     let code: String = form.code.chars().filter(|c| c.is_ascii_digit()).collect();
     let outcome = state
         .store
-        .confirm_contact(user.person.id, "phone", &store::sha256_hex(code.as_bytes()), 5, &ctx.source, Utc::now())
+        .confirm_contact(
+            user.person.id,
+            "phone",
+            &store::sha256_hex(code.as_bytes()),
+            5,
+            &ctx.source,
+            Utc::now(),
+        )
         .await?;
     let error = match outcome {
-        ContactConfirmation::Confirmed => return Ok(Redirect::to("/cabinet?notice=notice-phone-confirmed").into_response()),
+        ContactConfirmation::Confirmed => {
+            return Ok(Redirect::to("/cabinet?notice=notice-phone-confirmed").into_response());
+        }
         ContactConfirmation::Wrong => "contact-code-wrong",
         ContactConfirmation::TooManyAttempts => "contact-code-too-many",
         ContactConfirmation::NothingPending => "contact-code-expired",
@@ -230,5 +306,11 @@ pub async fn dev_outbox(State(state): State<AppState>, ctx: Ctx) -> AppResult<Re
             status: m.status.as_str().to_owned(),
         })
         .collect();
-    Ok(render(&ctx, &DevOutboxPage { ctx: &ctx, messages }))
+    Ok(render(
+        &ctx,
+        &DevOutboxPage {
+            ctx: &ctx,
+            messages,
+        },
+    ))
 }

@@ -28,14 +28,31 @@ pub struct Next {
 
 /// Switches the language and remembers it (a cookie for a year, and the person's profile, so
 /// that notifications come in the same language).
-pub async fn set_language(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>, Query(q): Query<Next>) -> AppResult<Response> {
+pub async fn set_language(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<Next>,
+) -> AppResult<Response> {
     let lang = Lang::parse(&code).unwrap_or_default();
     // Only a local path: never redirect to another site.
-    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".into());
     if let Some(user) = &ctx.user {
-        state.store.set_person_language(user.person.id, lang.code()).await?;
+        state
+            .store
+            .set_person_language(user.person.id, lang.code())
+            .await?;
     }
     let mut response = Redirect::to(&next).into_response();
-    set_cookie(&mut response, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), state.config.cookie_secure);
+    set_cookie(
+        &mut response,
+        LANG_COOKIE,
+        lang.code(),
+        Some(365 * 24 * 3600),
+        state.config.cookie_secure,
+    );
     Ok(response)
 }

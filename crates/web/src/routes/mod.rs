@@ -1,6 +1,6 @@
+pub mod application;
+pub mod assets;
 pub mod auth;
+pub mod cabinet;
 pub mod health;
 pub mod home;
-pub mod assets;
-pub mod cabinet;
-pub mod application;
