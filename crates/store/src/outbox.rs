@@ -194,8 +194,9 @@ impl TryFrom<ClaimedRow> for ClaimedMessage {
         Ok(ClaimedMessage {
             id: r.id,
             attempt: r.attempts,
-            channel: Channel::parse(&r.channel)
-                .ok_or_else(|| StoreError::Data(format!("outbox {}: unknown channel {:?}", r.id, r.channel)))?,
+            channel: Channel::parse(&r.channel).ok_or_else(|| {
+                StoreError::Data(format!("outbox {}: unknown channel {:?}", r.id, r.channel))
+            })?,
             recipient: r.recipient,
             subject: r.subject,
             body: r.body,
@@ -241,10 +242,12 @@ impl TryFrom<EntryRow> for OutboxEntry {
     fn try_from(r: EntryRow) -> Result<Self, StoreError> {
         Ok(OutboxEntry {
             id: r.id,
-            channel: Channel::parse(&r.channel)
-                .ok_or_else(|| StoreError::Data(format!("outbox {}: unknown channel {:?}", r.id, r.channel)))?,
-            status: OutboxStatus::parse(&r.status)
-                .ok_or_else(|| StoreError::Data(format!("outbox {}: unknown status {:?}", r.id, r.status)))?,
+            channel: Channel::parse(&r.channel).ok_or_else(|| {
+                StoreError::Data(format!("outbox {}: unknown channel {:?}", r.id, r.channel))
+            })?,
+            status: OutboxStatus::parse(&r.status).ok_or_else(|| {
+                StoreError::Data(format!("outbox {}: unknown status {:?}", r.id, r.status))
+            })?,
             recipient: r.recipient,
             subject: r.subject,
             body: r.body,
@@ -269,9 +272,16 @@ impl TryFrom<EntryRow> for OutboxEntry {
 /// Writes a message inside the caller's transaction, so that it commits (or not) with the
 /// event that causes it. With a `dedupe_key` already present, returns the existing row's id
 /// and writes nothing.
-pub(crate) async fn enqueue(tx: &mut Tx, msg: &OutboxMessage, now: DateTime<Utc>) -> Result<i64, StoreError> {
+pub(crate) async fn enqueue(
+    tx: &mut Tx,
+    msg: &OutboxMessage,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
     if msg.recipient.trim().is_empty() {
-        return Err(StoreError::Data(format!("outbox message {:?} has no recipient", msg.kind)));
+        return Err(StoreError::Data(format!(
+            "outbox message {:?} has no recipient",
+            msg.kind
+        )));
     }
     let inserted: Option<i64> = with_tx!(tx, |conn| {
         sqlx::query_scalar(
@@ -309,7 +319,11 @@ pub(crate) async fn enqueue(tx: &mut Tx, msg: &OutboxMessage, now: DateTime<Utc>
 impl Store {
     /// Enqueues one message in a transaction of its own, for causes that write nothing else
     /// (a contact confirmation code, a reminder, a daily summary).
-    pub async fn enqueue_notification(&self, msg: &OutboxMessage, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    pub async fn enqueue_notification(
+        &self,
+        msg: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let id = enqueue(&mut tx, msg, now).await?;
         tx.commit().await?;
@@ -363,7 +377,10 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        let mut claimed = rows.into_iter().map(ClaimedMessage::try_from).collect::<Result<Vec<_>, _>>()?;
+        let mut claimed = rows
+            .into_iter()
+            .map(ClaimedMessage::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
         claimed.sort_by_key(|m| m.id);
         Ok(claimed)
     }
@@ -436,7 +453,11 @@ impl Store {
     }
 
     /// The delivery log for the administrator (and the demo page `/dev/outbox`), newest first.
-    pub async fn outbox_log(&self, filter: &OutboxFilter, limit: i64) -> Result<Vec<OutboxEntry>, StoreError> {
+    pub async fn outbox_log(
+        &self,
+        filter: &OutboxFilter,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM outbox \
              WHERE ($1 = '' OR status = $1) AND ($2 = '' OR channel = $2) AND ($3 = '' OR recipient = $3) \
@@ -460,14 +481,19 @@ impl Store {
     pub async fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>, StoreError> {
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE id = $1");
         let row: Option<EntryRow> = with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, EntryRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
+            sqlx::query_as::<_, EntryRow>(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(OutboxEntry::try_from).transpose()
     }
 
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let rows: Vec<(String, i64)> = with_pool!(&self.read, |pool| {
-            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(pool).await?
+            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+                .fetch_all(pool)
+                .await?
         });
         let mut counts = OutboxCounts::default();
         for (status, n) in rows {
@@ -475,7 +501,11 @@ impl Store {
                 Some(OutboxStatus::Pending) => counts.pending = n,
                 Some(OutboxStatus::Delivered) => counts.delivered = n,
                 Some(OutboxStatus::GivenUp) => counts.given_up = n,
-                None => return Err(StoreError::Data(format!("outbox: unknown status {status:?}"))),
+                None => {
+                    return Err(StoreError::Data(format!(
+                        "outbox: unknown status {status:?}"
+                    )));
+                }
             }
         }
         Ok(counts)
@@ -484,20 +514,31 @@ impl Store {
     /// An administrator's resend. A pending message is made due now (no copy: it has not gone
     /// out yet). A delivered or given-up one is copied to a new pending row that points at it,
     /// so the log keeps both histories. Returns the id of the row that will be delivered.
-    pub async fn resend(&self, id: i64, actor: &str, source: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    pub async fn resend(
+        &self,
+        id: i64,
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let status: Option<String> = with_tx!(&mut tx, |conn| {
-            sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?
+            sqlx::query_scalar("SELECT status FROM outbox WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
         });
         let status = status.ok_or(StoreError::NotFound)?;
         let (target, details) = if OutboxStatus::parse(&status) == Some(OutboxStatus::Pending) {
             with_tx!(&mut tx, |conn| {
-                sqlx::query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending'")
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected()
+                sqlx::query(
+                    "UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
             });
             (id, "made due now".to_owned())
         } else {
@@ -540,7 +581,9 @@ mod tests {
     use std::collections::HashSet;
 
     fn t0() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).single().unwrap_or_default()
+        Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
     }
 
     fn email(n: usize) -> OutboxMessage {
@@ -565,23 +608,48 @@ mod tests {
             msg.attachment_name = Some("receipt.pdf".into());
             msg.attachment_key = Some("0123456789abcdef0123456789abcdef".into());
             let id = s.enqueue_notification(&msg, t0()).await.unwrap();
-            let claimed = s.claim_outbox("w1", t0(), Duration::minutes(5), 10).await.unwrap();
+            let claimed = s
+                .claim_outbox("w1", t0(), Duration::minutes(5), 10)
+                .await
+                .unwrap();
             assert_eq!(claimed.len(), 1);
             let c = &claimed[0];
             assert_eq!((c.id, c.attempt, c.channel), (id, 1, Channel::Email));
-            assert_eq!((c.subject.as_str(), c.attachment_name.as_deref()), ("Өтініш 1", Some("receipt.pdf")));
+            assert_eq!(
+                (c.subject.as_str(), c.attachment_name.as_deref()),
+                ("Өтініш 1", Some("receipt.pdf"))
+            );
             assert_eq!(c.created_at, t0());
             // Leased: nobody else gets it.
-            assert!(s.claim_outbox("w2", t0(), Duration::minutes(5), 10).await.unwrap().is_empty());
-            assert!(s.mark_delivered(id, t0() + Duration::seconds(1)).await.unwrap());
-            assert!(!s.mark_delivered(id, t0() + Duration::seconds(2)).await.unwrap(), "a second mark reports the copy");
+            assert!(
+                s.claim_outbox("w2", t0(), Duration::minutes(5), 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                s.mark_delivered(id, t0() + Duration::seconds(1))
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !s.mark_delivered(id, t0() + Duration::seconds(2))
+                    .await
+                    .unwrap(),
+                "a second mark reports the copy"
+            );
             let e = s.outbox_entry(id).await.unwrap().unwrap();
             assert_eq!(e.status, OutboxStatus::Delivered);
             assert_eq!(e.delivered_at, Some(t0() + Duration::seconds(1)));
             assert_eq!(e.lease_owner.as_deref(), Some("w1"));
             assert!(e.lease_until.is_none());
             // Delivered messages are never claimed again, even long after.
-            assert!(s.claim_outbox("w2", t0() + Duration::days(3), Duration::minutes(5), 10).await.unwrap().is_empty());
+            assert!(
+                s.claim_outbox("w2", t0() + Duration::days(3), Duration::minutes(5), 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         }
     }
 
@@ -591,10 +659,21 @@ mod tests {
             let s = &db.store;
             let id = s.enqueue_notification(&email(1), t0()).await.unwrap();
             // A worker claims and dies: no mark.
-            let first = s.claim_outbox("dead", t0(), Duration::minutes(5), 10).await.unwrap();
+            let first = s
+                .claim_outbox("dead", t0(), Duration::minutes(5), 10)
+                .await
+                .unwrap();
             assert_eq!(first.len(), 1);
-            assert!(s.claim_outbox("w2", t0() + Duration::minutes(4), Duration::minutes(5), 10).await.unwrap().is_empty());
-            let second = s.claim_outbox("w2", t0() + Duration::minutes(5), Duration::minutes(5), 10).await.unwrap();
+            assert!(
+                s.claim_outbox("w2", t0() + Duration::minutes(4), Duration::minutes(5), 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            let second = s
+                .claim_outbox("w2", t0() + Duration::minutes(5), Duration::minutes(5), 10)
+                .await
+                .unwrap();
             assert_eq!(second.len(), 1);
             assert_eq!(second[0].attempt, 2);
             // The dead worker's late marks are fenced off.
@@ -602,16 +681,42 @@ mod tests {
             assert!(!s.mark_given_up(id, 1, "late", t0()).await.unwrap());
             // The current claim fails temporarily: not due before next_attempt_at.
             let retry_at = t0() + Duration::minutes(30);
-            assert!(s.mark_failed(id, 2, "connection refused", retry_at).await.unwrap());
-            assert!(s.claim_outbox("w3", retry_at - Duration::seconds(1), Duration::minutes(5), 10).await.unwrap().is_empty());
-            let third = s.claim_outbox("w3", retry_at, Duration::minutes(5), 10).await.unwrap();
+            assert!(
+                s.mark_failed(id, 2, "connection refused", retry_at)
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                s.claim_outbox(
+                    "w3",
+                    retry_at - Duration::seconds(1),
+                    Duration::minutes(5),
+                    10
+                )
+                .await
+                .unwrap()
+                .is_empty()
+            );
+            let third = s
+                .claim_outbox("w3", retry_at, Duration::minutes(5), 10)
+                .await
+                .unwrap();
             assert_eq!(third.len(), 1);
-            assert!(s.mark_given_up(id, 3, "550 no such user", retry_at).await.unwrap());
+            assert!(
+                s.mark_given_up(id, 3, "550 no such user", retry_at)
+                    .await
+                    .unwrap()
+            );
             let e = s.outbox_entry(id).await.unwrap().unwrap();
             assert_eq!((e.status, e.attempts), (OutboxStatus::GivenUp, 3));
             assert_eq!(e.last_error.as_deref(), Some("550 no such user"));
             assert_eq!(e.given_up_at, Some(retry_at));
-            assert!(s.claim_outbox("w3", t0() + Duration::days(9), Duration::minutes(5), 10).await.unwrap().is_empty());
+            assert!(
+                s.claim_outbox("w3", t0() + Duration::days(9), Duration::minutes(5), 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         }
     }
 
@@ -620,7 +725,12 @@ mod tests {
         for db in stores().await {
             let s = &db.store;
             let msgs: Vec<OutboxMessage> = (0..300).map(email).collect();
-            let ids: HashSet<i64> = s.enqueue_notifications(&msgs, t0()).await.unwrap().into_iter().collect();
+            let ids: HashSet<i64> = s
+                .enqueue_notifications(&msgs, t0())
+                .await
+                .unwrap()
+                .into_iter()
+                .collect();
             assert_eq!(ids.len(), 300);
             let mut workers = tokio::task::JoinSet::new();
             for w in 0..8 {
@@ -629,7 +739,10 @@ mod tests {
                     let mut mine = Vec::new();
                     let mut empty_rounds = 0;
                     while empty_rounds < 3 {
-                        let got = s.claim_outbox(&format!("w{w}"), t0(), Duration::minutes(5), 7).await.unwrap();
+                        let got = s
+                            .claim_outbox(&format!("w{w}"), t0(), Duration::minutes(5), 7)
+                            .await
+                            .unwrap();
                         if got.is_empty() {
                             empty_rounds += 1;
                         } else {
@@ -645,7 +758,12 @@ mod tests {
                 seen.extend(r.unwrap());
             }
             let unique: HashSet<i64> = seen.iter().copied().collect();
-            assert_eq!(seen.len(), 300, "every row claimed exactly once, backend {:?}", s.backend());
+            assert_eq!(
+                seen.len(),
+                300,
+                "every row claimed exactly once, backend {:?}",
+                s.backend()
+            );
             assert_eq!(unique, ids);
         }
     }
@@ -657,16 +775,29 @@ mod tests {
             let mut msg = email(1);
             msg.dedupe_key = Some("draft-reminder:2026-2027:person:1:email".into());
             let a = s.enqueue_notification(&msg, t0()).await.unwrap();
-            let b = s.enqueue_notifications(&[msg.clone(), email(2)], t0()).await.unwrap();
+            let b = s
+                .enqueue_notifications(&[msg.clone(), email(2)], t0())
+                .await
+                .unwrap();
             assert_eq!(b[0], a);
             assert_ne!(b[1], a);
             // Messages without a key never collide.
             let c = s.enqueue_notification(&email(2), t0()).await.unwrap();
             assert_ne!(c, b[1]);
-            assert_eq!(s.outbox_counts().await.unwrap(), OutboxCounts { pending: 3, delivered: 0, given_up: 0 });
+            assert_eq!(
+                s.outbox_counts().await.unwrap(),
+                OutboxCounts {
+                    pending: 3,
+                    delivered: 0,
+                    given_up: 0
+                }
+            );
             let mut blank = email(3);
             blank.recipient = "  ".into();
-            assert!(matches!(s.enqueue_notification(&blank, t0()).await, Err(StoreError::Data(_))));
+            assert!(matches!(
+                s.enqueue_notification(&blank, t0()).await,
+                Err(StoreError::Data(_))
+            ));
         }
     }
 
@@ -684,7 +815,10 @@ mod tests {
             for n in 1..=5 {
                 email_ids.push(s.enqueue_notification(&email(n), t0()).await.unwrap());
             }
-            let claimed = s.claim_outbox("w", t0(), Duration::minutes(1), 1).await.unwrap();
+            let claimed = s
+                .claim_outbox("w", t0(), Duration::minutes(1), 1)
+                .await
+                .unwrap();
             assert_eq!(claimed[0].id, sms_id);
             s.mark_given_up(sms_id, 1, "rejected", t0()).await.unwrap();
 
@@ -692,18 +826,71 @@ mod tests {
             assert_eq!(all.len(), 6);
             assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
             let cases: Vec<(OutboxFilter, usize)> = vec![
-                (OutboxFilter { channel: Some(Channel::Sms), ..Default::default() }, 1),
-                (OutboxFilter { status: Some(OutboxStatus::GivenUp), ..Default::default() }, 1),
-                (OutboxFilter { status: Some(OutboxStatus::Pending), channel: Some(Channel::Email), ..Default::default() }, 5),
-                (OutboxFilter { recipient: Some("parent3@example.kz".into()), ..Default::default() }, 1),
-                (OutboxFilter { kind: Some("accepted".into()), ..Default::default() }, 1),
-                (OutboxFilter { before_id: Some(email_ids[2]), ..Default::default() }, 3),
-                (OutboxFilter { status: Some(OutboxStatus::Delivered), ..Default::default() }, 0),
+                (
+                    OutboxFilter {
+                        channel: Some(Channel::Sms),
+                        ..Default::default()
+                    },
+                    1,
+                ),
+                (
+                    OutboxFilter {
+                        status: Some(OutboxStatus::GivenUp),
+                        ..Default::default()
+                    },
+                    1,
+                ),
+                (
+                    OutboxFilter {
+                        status: Some(OutboxStatus::Pending),
+                        channel: Some(Channel::Email),
+                        ..Default::default()
+                    },
+                    5,
+                ),
+                (
+                    OutboxFilter {
+                        recipient: Some("parent3@example.kz".into()),
+                        ..Default::default()
+                    },
+                    1,
+                ),
+                (
+                    OutboxFilter {
+                        kind: Some("accepted".into()),
+                        ..Default::default()
+                    },
+                    1,
+                ),
+                (
+                    OutboxFilter {
+                        before_id: Some(email_ids[2]),
+                        ..Default::default()
+                    },
+                    3,
+                ),
+                (
+                    OutboxFilter {
+                        status: Some(OutboxStatus::Delivered),
+                        ..Default::default()
+                    },
+                    0,
+                ),
             ];
             for (filter, expected) in cases {
-                assert_eq!(s.outbox_log(&filter, 100).await.unwrap().len(), expected, "{filter:?}");
+                assert_eq!(
+                    s.outbox_log(&filter, 100).await.unwrap().len(),
+                    expected,
+                    "{filter:?}"
+                );
             }
-            assert_eq!(s.outbox_log(&OutboxFilter::default(), 2).await.unwrap().len(), 2);
+            assert_eq!(
+                s.outbox_log(&OutboxFilter::default(), 2)
+                    .await
+                    .unwrap()
+                    .len(),
+                2
+            );
             assert!(s.outbox_entry(9999).await.unwrap().is_none());
         }
     }
@@ -715,26 +902,60 @@ mod tests {
             let mut msg = email(1);
             msg.dedupe_key = Some("once".into());
             let id = s.enqueue_notification(&msg, t0()).await.unwrap();
-            let c = s.claim_outbox("w", t0(), Duration::minutes(1), 1).await.unwrap();
-            s.mark_given_up(id, c[0].attempt, "550 mailbox unavailable", t0()).await.unwrap();
+            let c = s
+                .claim_outbox("w", t0(), Duration::minutes(1), 1)
+                .await
+                .unwrap();
+            s.mark_given_up(id, c[0].attempt, "550 mailbox unavailable", t0())
+                .await
+                .unwrap();
 
             let later = t0() + Duration::hours(1);
             let copy = s.resend(id, "admin:1", "test", later).await.unwrap();
             assert_ne!(copy, id);
             let e = s.outbox_entry(copy).await.unwrap().unwrap();
-            assert_eq!((e.status, e.attempts, e.resent_from), (OutboxStatus::Pending, 0, Some(id)));
-            assert_eq!((e.subject.as_str(), e.dedupe_key.as_deref()), ("Өтініш 1", None));
+            assert_eq!(
+                (e.status, e.attempts, e.resent_from),
+                (OutboxStatus::Pending, 0, Some(id))
+            );
+            assert_eq!(
+                (e.subject.as_str(), e.dedupe_key.as_deref()),
+                ("Өтініш 1", None)
+            );
             assert_eq!(e.next_attempt_at, later);
-            assert_eq!(s.outbox_entry(id).await.unwrap().unwrap().status, OutboxStatus::GivenUp, "original kept");
+            assert_eq!(
+                s.outbox_entry(id).await.unwrap().unwrap().status,
+                OutboxStatus::GivenUp,
+                "original kept"
+            );
 
             // A pending message is made due now instead of copied.
-            s.mark_failed(copy, 0, "not this claim", later).await.unwrap();
-            let c = s.claim_outbox("w", later, Duration::minutes(1), 1).await.unwrap();
-            s.mark_failed(copy, c[0].attempt, "timeout", later + Duration::hours(5)).await.unwrap();
-            assert_eq!(s.resend(copy, "admin:1", "test", later).await.unwrap(), copy);
-            assert_eq!(s.claim_outbox("w", later, Duration::minutes(1), 5).await.unwrap().len(), 1);
+            s.mark_failed(copy, 0, "not this claim", later)
+                .await
+                .unwrap();
+            let c = s
+                .claim_outbox("w", later, Duration::minutes(1), 1)
+                .await
+                .unwrap();
+            s.mark_failed(copy, c[0].attempt, "timeout", later + Duration::hours(5))
+                .await
+                .unwrap();
+            assert_eq!(
+                s.resend(copy, "admin:1", "test", later).await.unwrap(),
+                copy
+            );
+            assert_eq!(
+                s.claim_outbox("w", later, Duration::minutes(1), 5)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
 
-            assert!(matches!(s.resend(4242, "admin:1", "test", later).await, Err(StoreError::NotFound)));
+            assert!(matches!(
+                s.resend(4242, "admin:1", "test", later).await,
+                Err(StoreError::NotFound)
+            ));
             let audit = s.audit_search("admin:1", "outbox:", 10).await.unwrap();
             assert_eq!(audit.len(), 2);
         }
