@@ -18,7 +18,7 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::outbox::Channel;
 
 use crate::sms::{SmsConfig, SmsGateway};
@@ -32,7 +32,7 @@ use crate::worker::WorkerConfig;
 pub struct ConfigError(pub String);
 
 /// Which SMS gateway, if any.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(tag = "provider", rename_all = "lowercase")]
 pub enum SmsSettings {
     /// No SMS: messages for phones are given up with that reason in the delivery log.
@@ -44,7 +44,7 @@ pub enum SmsSettings {
         #[serde(default = "default_mobizon_host")]
         api_host: String,
         /// An alpha-name approved by Mobizon; their default sender if absent.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<String>,
     },
     /// Any HTTP gateway, described by an [`SmsConfig`].
@@ -70,11 +70,13 @@ fn default_mobizon_host() -> String {
     "api.mobizon.kz".into()
 }
 
-/// `[notify]`.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// `[notify]`. `Serialize` is there for layered loaders (figment's `Serialized::defaults`); it
+/// writes secrets as they are, so never print a serialized config — `Debug` hides them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotifyConfig {
     /// Without it e-mail is off (messages given up with that reason), unless in demo mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
     pub sms: SmsSettings,
     pub worker: WorkerConfig,
@@ -150,6 +152,9 @@ mod tests {
         );
         assert_eq!(c.worker.batch, 4);
         assert!(c.transports(false).is_ok());
+        let round: NotifyConfig =
+            serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+        assert_eq!(format!("{round:?}"), format!("{c:?}"));
         let shown = format!("{c:?}");
         assert!(
             !shown.contains("k3y-abc") && shown.contains("Mobizon"),

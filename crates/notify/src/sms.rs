@@ -11,14 +11,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use store::outbox::ClaimedMessage;
 
 use crate::config::ConfigError;
 use crate::transport::{SendError, SendFuture, Transport};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     Get,
@@ -27,7 +27,7 @@ pub enum HttpMethod {
 }
 
 /// A generic HTTP SMS gateway (`[notify.sms]` with `provider = "generic"`).
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmsConfig {
     /// May hold placeholders, e.g. `https://gw.example.kz/send?key={secret}`.
@@ -35,18 +35,18 @@ pub struct SmsConfig {
     #[serde(default)]
     pub method: HttpMethod,
     /// A whole header line, `Authorization: Bearer …`; may use `{secret}`. Never logged.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_header: Option<String>,
     /// Substituted for `{secret}`. Never logged.
     #[serde(default)]
     pub secret: String,
     /// The request body; none for a GET.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_template: Option<String>,
     #[serde(default = "default_content_type")]
     pub content_type: String,
     /// A JSON pointer (`/code`) into the answer of a 2xx response. Without it any 2xx is success.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_pointer: Option<String>,
     /// Values at `success_pointer` that mean "accepted".
     #[serde(default)]

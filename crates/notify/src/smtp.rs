@@ -9,14 +9,14 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::outbox::ClaimedMessage;
 
 use crate::config::ConfigError;
 use crate::transport::{SendError, SendFuture, Transport};
 
 /// How the connection to the mail server is protected.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     /// Plain text: a relay on the same host or network only.
@@ -29,24 +29,24 @@ pub enum SmtpTls {
 }
 
 /// `[notify.smtp]` in the config file.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
     pub host: String,
     /// Defaults to 25, 587 or 465 by `tls`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     #[serde(default)]
     pub tls: SmtpTls,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Never logged (see the `Debug` impl).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// The sender, `Mektep <noreply@mektep.example.kz>`; its domain also names Message-IDs.
     pub from: String,
     /// The name announced in EHLO; defaults to this host's name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hello_name: Option<String>,
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::outbox::{Channel, ClaimedMessage};
 use store::{BlobStore, Store, StoreError};
 use tokio::sync::watch;
@@ -19,7 +19,7 @@ use crate::config::ConfigError;
 use crate::transport::{SendError, Transport};
 
 /// `[notify.worker]` in the config file (durations in seconds there).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkerConfig {
     /// Messages claimed, and sent concurrently, at a time.
@@ -86,11 +86,15 @@ impl WorkerConfig {
 }
 
 mod secs {
-    use serde::{Deserialize, Deserializer};
+    use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         u64::deserialize(d).map(Duration::from_secs)
+    }
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
     }
 }
 
@@ -457,5 +461,9 @@ mod tests {
         assert_eq!(c.max_age, Duration::from_secs(86400));
         assert_eq!(c.send_timeout, WorkerConfig::default().send_timeout);
         assert!(serde_json::from_value::<WorkerConfig>(serde_json::json!({ "lease": 5 })).is_err());
+        // Serialize too, for layered config loaders that start from the defaults.
+        let round: WorkerConfig =
+            serde_json::from_value(serde_json::to_value(&c).unwrap()).unwrap();
+        assert_eq!(round, c);
     }
 }
