@@ -81,6 +81,22 @@ impl WorkerConfig {
                 "notify.worker.poll_secs must be positive".into(),
             ));
         }
+        // Bounds that keep date arithmetic far from overflow, and far beyond any sensible value.
+        const DAY: Duration = Duration::from_secs(24 * 3600);
+        for (name, value, limit) in [
+            ("lease_secs", self.lease, DAY),
+            ("backoff_max_secs", self.backoff_max, DAY),
+            ("poll_secs", self.poll, DAY),
+            ("max_age_secs", self.max_age, DAY * 90),
+        ] {
+            if value > limit {
+                return Err(ConfigError(format!(
+                    "notify.worker.{name} is {} s, more than the limit of {} s",
+                    value.as_secs(),
+                    limit.as_secs()
+                )));
+            }
+        }
         Ok(())
     }
 }
@@ -448,6 +464,23 @@ mod tests {
             .validate()
             .is_err()
         );
+        let forever = Duration::from_secs(u64::MAX / 4);
+        for too_long in [
+            WorkerConfig {
+                max_age: forever,
+                ..Default::default()
+            },
+            WorkerConfig {
+                backoff_max: forever,
+                ..Default::default()
+            },
+            WorkerConfig {
+                lease: forever,
+                ..Default::default()
+            },
+        ] {
+            assert!(too_long.validate().is_err(), "{too_long:?}");
+        }
     }
 
     #[test]
