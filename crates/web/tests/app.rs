@@ -185,6 +185,8 @@ async fn seed(store: &Store) {
 }
 
 fn client() -> reqwest::Client {
+    // Another crate's reqwest features leave rustls without a provider in a workspace build.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
