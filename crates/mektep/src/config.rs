@@ -23,6 +23,8 @@ pub struct Config {
     pub log: String,
     pub session: SessionConfig,
     pub pki: PkiConfig,
+    /// E-mail (SMTP), SMS gateway and delivery worker; see the README.
+    pub notify: notify::NotifyConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,6 +58,7 @@ impl Default for Config {
             log: "info".into(),
             session: SessionConfig::default(),
             pki: PkiConfig::default(),
+            notify: notify::NotifyConfig::default(),
         }
     }
 }

@@ -102,7 +102,24 @@ pub async fn serve(c: Config) -> Result<(), String> {
         config: web_config,
         csrf_key: csrf_key.into_bytes(),
         demo_people: demo.people,
+        cache: Default::default(),
     }));
+    // Notifications: one delivery worker per instance; the outbox's leases keep several
+    // instances from sending a message twice.
+    let transports = c
+        .notify
+        .transports(c.demo)
+        .map_err(|e| format!("notify: {}", e.0))?;
+    let worker = notify::Worker::new(
+        store.clone(),
+        state.blobs.clone(),
+        transports.email,
+        transports.sms,
+        c.notify.worker.clone(),
+    )
+    .map_err(|e| format!("notify: {}", e.0))?;
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker.run(worker_stopped));
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
@@ -118,6 +135,10 @@ pub async fn serve(c: Config) -> Result<(), String> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| format!("server: {e}"))?;
+    // The batch in flight finishes (bounded by the send timeout); what is left waits in the
+    // outbox for the next start.
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

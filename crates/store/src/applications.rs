@@ -141,7 +141,7 @@ pub enum Effect<'a> {
     },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Transition<'a> {
     pub application_id: i64,
     pub scope: Scope,
@@ -153,6 +153,10 @@ pub struct Transition<'a> {
     pub action: &'a str,
     pub source: &'a str,
     pub effect: Effect<'a>,
+    /// Messages that tell of the change, made from the application's number (which a first
+    /// submission assigns inside the transaction) and written to the outbox in the same
+    /// transaction: a notification is never lost, nor sent for a change that did not commit.
+    pub notifications: &'a (dyn Fn(Option<&str>) -> Vec<crate::outbox::OutboxMessage> + Sync),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -680,9 +684,17 @@ impl Store {
             now,
         )
         .await?;
+        for msg in (t.notifications)(number.as_deref()) {
+            crate::outbox::enqueue(&mut tx, &msg, now).await?;
+        }
         tx.commit().await?;
         Ok(TransitionOutcome::Done { number })
     }
+}
+
+/// For transitions nobody needs to be told of.
+pub fn no_notifications(_number: Option<&str>) -> Vec<crate::outbox::OutboxMessage> {
+    Vec::new()
 }
 
 async fn insert_event(

@@ -165,7 +165,8 @@ impl Store {
     }
 
     /// Starts confirming an e-mail or phone: the previous pending confirmation of that channel
-    /// is replaced, so only the newest link or code works.
+    /// is replaced, so only the newest link or code works. The link or code goes out in
+    /// `notifications`, written in the same transaction.
     pub async fn start_contact_confirmation(
         &self,
         person_id: i64,
@@ -174,6 +175,7 @@ impl Store {
         secret_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        notifications: &[crate::outbox::OutboxMessage],
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin().await?;
         let id: i64 = with_tx!(&mut tx, |conn| {
@@ -197,6 +199,9 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?
         });
+        for msg in notifications {
+            crate::outbox::enqueue(&mut tx, msg, now).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }

@@ -44,20 +44,9 @@ pub(crate) async fn stores() -> Vec<TestDb> {
         _dir: Some(dir),
     });
     if let Ok(base) = std::env::var("MEKTEP_TEST_POSTGRES_URL") {
-        let name = format!("mektep_test_{}", random_token(6));
-        let admin = sqlx::PgPool::connect(&base)
+        let url = create_postgres_database(&base, "mektep_test")
             .await
             .expect("PostgreSQL from MEKTEP_TEST_POSTGRES_URL must be reachable");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .expect("create test database");
-        admin.close().await;
-        let url = match base.rfind('/') {
-            Some(i) if base[..i].ends_with('/') => format!("{base}/{name}"),
-            Some(i) => format!("{}/{name}", &base[..i]),
-            None => panic!("MEKTEP_TEST_POSTGRES_URL must be a postgres:// URL"),
-        };
         let store = Store::open(&StoreConfig {
             url,
             max_connections: 4,
@@ -229,6 +218,25 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
             )
             .await
             .unwrap();
+        let told = [crate::outbox::OutboxMessage {
+            channel: crate::outbox::Channel::Sms,
+            recipient: "+77012345678".into(),
+            subject: String::new(),
+            body: "submitted".into(),
+            attachment_name: None,
+            attachment_key: None,
+            kind: "submitted".into(),
+            language: "kk".into(),
+            dedupe_key: None,
+        }];
+        let tell = |number: Option<&str>| -> Vec<crate::outbox::OutboxMessage> {
+            told.iter()
+                .map(|m| crate::outbox::OutboxMessage {
+                    body: format!("{number:?}"),
+                    ..m.clone()
+                })
+                .collect()
+        };
         let submit = |key: &'static str, scope| Transition {
             application_id: id,
             scope,
@@ -245,6 +253,7 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
                 received_on: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
                 deadline: NaiveDate::from_ymd_opt(2026, 6, 8).unwrap(),
             },
+            notifications: &tell,
         };
         assert!(matches!(
             s.transition_application(&submit("k1", Scope::Parent(parent + 100)), t0())
@@ -283,6 +292,15 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
             }
         );
         assert_eq!(s.application_events(id).await.unwrap().len(), 2);
+        // The notification committed with the submission, once: not for the refused scope,
+        // the repeat or the stale attempt.
+        let queued = s.outbox_log(&Default::default(), 10).await.unwrap();
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(
+            queued[0].body,
+            format!("Some({:?})", format!("2026-{id:06}")),
+            "made from the assigned number"
+        );
     }
 }
 

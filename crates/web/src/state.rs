@@ -64,6 +64,8 @@ pub struct AppInner {
     /// Key of the CSRF token MAC; generated once per installation and kept in the database.
     pub csrf_key: Vec<u8>,
     pub demo_people: Vec<DemoPerson>,
+    /// Parsed campaigns and the working calendar (see [`crate::service`]).
+    pub cache: crate::service::ReferenceCache,
 }
 
 impl std::ops::Deref for AppState {

@@ -19,15 +19,17 @@ use pki::Purpose;
 use serde::Deserialize;
 use store::applications::{
     ApplicationForm, ApplicationRecord, DocumentRecord, Effect, Scope, Transition,
-    TransitionOutcome,
+    TransitionOutcome, no_notifications,
 };
 
 use crate::ctx::{Ctx, User};
 use crate::error::{AppError, AppResult};
 use crate::i18n::domain_message;
+use crate::notices;
 use crate::pages::render;
 use crate::service::{campaign_by_id, current_campaign, local_time, working_calendar};
 use crate::state::AppState;
+use notify::NotificationEvent;
 
 /// The parent who owns the application, with contacts confirmed (the standard asks for both
 /// before an application).
@@ -650,8 +652,7 @@ pub async fn show(
     let a = owned(&state, user, id).await?;
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let docs = state.store.documents(id).await?;
-    let status = ApplicationStatus::parse(&a.status)
-        .map_err(|e| AppError::internal("status", format!("{e:?}")))?;
+    let status = status_of(&a)?;
     let school = match a.school_id {
         Some(s) => state
             .store
@@ -968,16 +969,18 @@ struct ReviewPage<'a> {
     submit_key: String,
 }
 
-async fn readiness(
-    state: &AppState,
-    ctx: &Ctx,
-    a: &ApplicationRecord,
-) -> AppResult<(
-    Vec<DocumentSlot>,
-    Vec<String>,
-    Option<String>,
-    Vec<DocumentRecord>,
-)> {
+/// What stands between an application and its submission, with what the check loaded.
+struct Readiness {
+    campaign: std::sync::Arc<Campaign>,
+    docs: Vec<DocumentRecord>,
+    slots: Vec<DocumentSlot>,
+    /// Titles of document kinds still short of files.
+    missing: Vec<String>,
+    /// Why the campaign's window does not take it today.
+    window_error: Option<String>,
+}
+
+async fn readiness(state: &AppState, ctx: &Ctx, a: &ApplicationRecord) -> AppResult<Readiness> {
     let campaign = campaign_by_id(state, a.campaign_id).await?;
     let docs = state.store.documents(a.id).await?;
     let slots = document_slots(ctx, &campaign, a, &docs);
@@ -995,7 +998,44 @@ async fn readiness(
         .is_open_for(grade, today)
         .err()
         .map(|e| domain_message(&ctx.tr, e.message_key(), &e.message_args()));
-    Ok((slots, missing, window_error, docs))
+    Ok(Readiness {
+        campaign,
+        docs,
+        slots,
+        missing,
+        window_error,
+    })
+}
+
+fn status_of(a: &ApplicationRecord) -> AppResult<ApplicationStatus> {
+    ApplicationStatus::parse(&a.status).map_err(|e| AppError::internal("status", format!("{e:?}")))
+}
+
+/// A change the parent makes to their own application, from the state they saw.
+async fn parent_transition(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    id: i64,
+    (from, to): (ApplicationStatus, ApplicationStatus),
+    action: &str,
+    effect: Effect<'_>,
+    notifications: &(dyn Fn(Option<&str>) -> Vec<store::outbox::OutboxMessage> + Sync),
+) -> AppResult<TransitionOutcome> {
+    let actor = ctx.actor();
+    let t = Transition {
+        application_id: id,
+        scope: Scope::Parent(user.person.id),
+        from: from.as_str(),
+        to: to.as_str(),
+        actor_id: Some(user.person.id),
+        actor: &actor,
+        action,
+        source: &ctx.source,
+        effect,
+        notifications,
+    };
+    Ok(state.store.transition_application(&t, Utc::now()).await?)
 }
 
 pub async fn review(
@@ -1008,7 +1048,13 @@ pub async fn review(
     if !is_editable(&a) {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
-    let (slots, missing, window_error, docs) = readiness(&state, &ctx, &a).await?;
+    let Readiness {
+        docs,
+        slots,
+        missing,
+        window_error,
+        ..
+    } = readiness(&state, &ctx, &a).await?;
     let school = match a.school_id {
         Some(s) => state
             .store
@@ -1055,8 +1101,7 @@ pub async fn submit(
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
-    let status = ApplicationStatus::parse(&a.status)
-        .map_err(|e| AppError::internal("status", format!("{e:?}")))?;
+    let status = status_of(&a)?;
     // A repeated submission (double click, retry) lands on the registered application.
     if a.submit_key.as_deref() == Some(f.submit_key.as_str())
         && status == ApplicationStatus::Submitted
@@ -1073,14 +1118,14 @@ pub async fn submit(
     let Ok(next) = transition(status, action, ActorKind::Parent) else {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     };
-    let (_, missing, window_error, docs) = readiness(&state, &ctx, &a).await?;
-    if window_error.is_some() {
+    let ready = readiness(&state, &ctx, &a).await?;
+    if ready.window_error.is_some() {
         return Ok(Redirect::to(&format!("/applications/{id}/review")).into_response());
     }
-    if !missing.is_empty() {
+    if !ready.missing.is_empty() {
         return Ok(back(id, "app-err-documents-missing"));
     }
-    let document = signed_document(&a, &user.person.iin, &docs);
+    let document = signed_document(&a, &user.person.iin, &ready.docs);
     let cms = if f.demo_sign.is_some() && state.config.demo {
         let person = state
             .demo_people
@@ -1123,45 +1168,44 @@ pub async fn submit(
                 .into_response(),
         );
     }
-    let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let calendar = working_calendar(&state).await?;
-    let now = Utc::now();
-    let local = local_time(now);
+    let local = local_time(Utc::now());
     let received_on = calendar.receipt_day(local);
-    let deadline = calendar.add_working_days(local, campaign.receipt_deadline_working_days);
-    let actor = ctx.actor();
-    let outcome = state
-        .store
-        .transition_application(
-            &Transition {
-                application_id: id,
-                scope: Scope::Parent(user.person.id),
-                from: status.as_str(),
-                to: next.as_str(),
-                actor_id: Some(user.person.id),
-                actor: &actor,
-                action: "submit",
-                source: &ctx.source,
-                effect: Effect::Submit {
-                    submit_key: &f.submit_key,
-                    signed_document: &document,
-                    signature_cms: &cms,
-                    received_on,
-                    deadline,
-                },
-            },
-            now,
-        )
-        .await?;
-    match outcome {
-        TransitionOutcome::Done { .. } | TransitionOutcome::AlreadyDone { .. } => Ok(Redirect::to(
-            &format!("/applications/{id}?notice=notice-submitted"),
-        )
-        .into_response()),
-        TransitionOutcome::StateChanged { .. } => {
-            Ok(Redirect::to(&format!("/applications/{id}")).into_response())
+    let deadline = calendar.add_working_days(local, ready.campaign.receipt_deadline_working_days);
+    let url = format!("{}/applications/{id}", state.config.public_url);
+    let tell = |number: Option<&str>| {
+        let event = NotificationEvent::Submitted {
+            number: number.unwrap_or_default().to_owned(),
+            deadline,
+            url: url.clone(),
+        };
+        notices::to_person(&event, &user.person)
+    };
+    let effect = Effect::Submit {
+        submit_key: &f.submit_key,
+        signed_document: &document,
+        signature_cms: &cms,
+        received_on,
+        deadline,
+    };
+    let outcome = parent_transition(
+        &state,
+        &ctx,
+        user,
+        id,
+        (status, next),
+        "submit",
+        effect,
+        &tell,
+    )
+    .await?;
+    let target = match outcome {
+        TransitionOutcome::Done { .. } | TransitionOutcome::AlreadyDone { .. } => {
+            format!("/applications/{id}?notice=notice-submitted")
         }
-    }
+        TransitionOutcome::StateChanged { .. } => format!("/applications/{id}"),
+    };
+    Ok(Redirect::to(&target).into_response())
 }
 
 pub async fn withdraw(
@@ -1173,28 +1217,20 @@ pub async fn withdraw(
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
     let a = owned(&state, user, id).await?;
-    let status = ApplicationStatus::parse(&a.status)
-        .map_err(|e| AppError::internal("status", format!("{e:?}")))?;
+    let status = status_of(&a)?;
     let Ok(next) = transition(status, Action::Withdraw, ActorKind::Parent) else {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     };
-    let actor = ctx.actor();
-    state
-        .store
-        .transition_application(
-            &Transition {
-                application_id: id,
-                scope: Scope::Parent(user.person.id),
-                from: status.as_str(),
-                to: next.as_str(),
-                actor_id: Some(user.person.id),
-                actor: &actor,
-                action: "withdraw",
-                source: &ctx.source,
-                effect: Effect::None,
-            },
-            Utc::now(),
-        )
-        .await?;
+    parent_transition(
+        &state,
+        &ctx,
+        user,
+        id,
+        (status, next),
+        "withdraw",
+        Effect::None,
+        &no_notifications,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/applications/{id}?notice=notice-withdrawn")).into_response())
 }

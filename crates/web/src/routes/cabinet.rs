@@ -7,14 +7,16 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use domain::ids::{Email, Phone};
+use notify::{NotificationEvent, Recipient};
 use rand::Rng;
 use serde::Deserialize;
 use store::ContactConfirmation;
 use store::applications::ApplicationRecord;
-use store::outbox::{Channel, OutboxFilter, OutboxMessage};
+use store::outbox::OutboxFilter;
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::notices;
 use crate::pages::render;
 use crate::state::AppState;
 
@@ -146,6 +148,19 @@ pub async fn save_contacts(
     {
         let token = store::random_token(24);
         let expires = now + Duration::hours(48);
+        let link = format!(
+            "{}/cabinet/confirm-email?token={token}",
+            state.config.public_url
+        );
+        let to = Recipient {
+            email: Some(email.as_str().to_owned()),
+            phone: None,
+        };
+        let told = notices::messages(
+            &NotificationEvent::ContactEmailConfirmation { link },
+            &to,
+            lang,
+        );
         state
             .store
             .start_contact_confirmation(
@@ -155,30 +170,24 @@ pub async fn save_contacts(
                 &store::sha256_hex(token.as_bytes()),
                 now,
                 expires,
+                &told,
             )
             .await?;
-        let link = format!(
-            "{}/cabinet/confirm-email?token={token}",
-            state.config.public_url
-        );
-        let msg = OutboxMessage {
-            channel: Channel::Email,
-            recipient: email.as_str().to_owned(),
-            subject: ctx.t("contact-email-subject"),
-            body: ctx.ta("contact-email-body", &[("link", link)]),
-            attachment_name: None,
-            attachment_key: None,
-            kind: "contact_email".into(),
-            language: lang.into(),
-            dedupe_key: None,
-        };
-        state.store.enqueue_notification(&msg, now).await?;
     }
     if let Some(phone) = phone
         && p.phone.as_deref() != Some(phone.as_str())
     {
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let expires = now + Duration::minutes(15);
+        let to = Recipient {
+            email: None,
+            phone: Some(phone.as_str().to_owned()),
+        };
+        let told = notices::messages(
+            &NotificationEvent::ContactPhoneCode { code: code.clone() },
+            &to,
+            lang,
+        );
         state
             .store
             .start_contact_confirmation(
@@ -188,20 +197,9 @@ pub async fn save_contacts(
                 &store::sha256_hex(code.as_bytes()),
                 now,
                 expires,
+                &told,
             )
             .await?;
-        let msg = OutboxMessage {
-            channel: Channel::Sms,
-            recipient: phone.as_str().to_owned(),
-            subject: String::new(),
-            body: ctx.ta("contact-sms-body", &[("code", code)]),
-            attachment_name: None,
-            attachment_key: None,
-            kind: "contact_phone".into(),
-            language: lang.into(),
-            dedupe_key: None,
-        };
-        state.store.enqueue_notification(&msg, now).await?;
     }
     Ok(Redirect::to("/cabinet?notice=notice-contacts-sent").into_response())
 }
