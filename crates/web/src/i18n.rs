@@ -70,11 +70,14 @@ impl Lang {
         }
     }
 
-    /// The first supported language of an `Accept-Language` header.
+    /// The browser's preference, if it names one of the state's two languages. Kazakh stays
+    /// the default otherwise: many browsers here say "en-US" only because the operating system
+    /// came in English, and English is a choice a person makes on the page.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
         header
             .split(',')
-            .find_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+            .filter_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+            .find(|lang| *lang != Lang::En)
     }
 }
 
@@ -143,4 +146,24 @@ pub fn arg_text(arg: &domain::MessageArg) -> String {
 pub fn domain_message(tr: &Tr, key: &str, args: &[(&'static str, domain::MessageArg)]) -> String {
     let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, arg_text(v))).collect();
     tr.ta(key, &args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_languages_choose_kazakh_or_russian_and_default_to_kazakh() {
+        assert_eq!(
+            Lang::from_accept_language("ru-RU,ru;q=0.9,en;q=0.8"),
+            Some(Lang::Ru)
+        );
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,kk;q=0.5"),
+            Some(Lang::Kk)
+        );
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), None);
+        assert_eq!(Lang::from_accept_language("kk-KZ"), Some(Lang::Kk));
+        assert_eq!(Lang::default(), Lang::Kk);
+    }
 }

@@ -88,9 +88,13 @@ async fn cabinet_page(
         email: p.email.clone().unwrap_or_default(),
         email_confirmed: p.email_confirmed_at.is_some(),
         pending_email: state.store.pending_contact(p.id, "email", now).await?,
-        phone: p.phone.clone().unwrap_or_default(),
+        phone: pretty_phone(p.phone.as_deref().unwrap_or_default()),
         phone_confirmed: p.phone_confirmed_at.is_some(),
-        pending_phone: state.store.pending_contact(p.id, "phone", now).await?,
+        pending_phone: state
+            .store
+            .pending_contact(p.id, "phone", now)
+            .await?
+            .map(|ph| pretty_phone(&ph)),
         errors,
         notice,
         applications,
@@ -296,12 +300,14 @@ pub async fn dev_outbox(State(state): State<AppState>, ctx: Ctx) -> AppResult<Re
         .await?
         .into_iter()
         .map(|m| OutboxRow {
-            at: m.created_at.format("%d.%m.%Y %H:%M:%S").to_string(),
-            channel: m.channel.as_str().to_owned(),
+            at: crate::service::local_time(m.created_at)
+                .format("%d.%m.%Y %H:%M:%S")
+                .to_string(),
+            channel: ctx.t(&format!("outbox-channel-{}", m.channel.as_str())),
             recipient: m.recipient,
             subject: m.subject,
             body: m.body,
-            status: m.status.as_str().to_owned(),
+            status: ctx.t(&format!("outbox-status-{}", m.status.as_str())),
         })
         .collect();
     Ok(render(
@@ -311,4 +317,11 @@ pub async fn dev_outbox(State(state): State<AppState>, ctx: Ctx) -> AppResult<Re
             messages,
         },
     ))
+}
+
+/// `+7 701 234 56 78`, as people write it; stored numbers are normalised `+77012345678`.
+fn pretty_phone(stored: &str) -> String {
+    Phone::parse(stored)
+        .map(|p| p.display_pretty())
+        .unwrap_or_else(|_| stored.to_owned())
 }
