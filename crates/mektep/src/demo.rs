@@ -67,38 +67,32 @@ pub async fn prepare(store: &Store, c: &Config) -> Result<DemoSetup, String> {
     }
 }
 
-/// A valid IIN for a birth date, sex/century digit and serial (the serial is advanced until the
-/// check digit exists).
-pub fn make_iin(birth: &str, century_sex: u8, serial: u32) -> String {
-    make_twelve(birth, century_sex, serial)
+/// A valid IIN for a birth date and sex/century digit, from the first serial that has a check
+/// digit.
+fn make_iin(birth: &str, century_sex: u8, serial: u32) -> String {
+    with_check_digit(serial, |s| format!("{birth}{century_sex}{:04}", s % 10_000))
 }
 
 /// A valid BIN: registration year and month, type 4 (resident legal entity), head office.
-pub fn make_bin(yymm: &str, serial: u32) -> String {
-    let prefix = format!("{yymm}40");
-    for s in serial..serial + 100 {
-        let first11 = format!("{prefix}{:05}", s % 100_000);
-        if let Some(c) = check(&first11) {
-            return format!("{first11}{c}");
-        }
-    }
-    unreachable!("one of 100 consecutive serials always has a check digit")
+fn make_bin(yymm: &str, serial: u32) -> String {
+    with_check_digit(serial, |s| format!("{yymm}40{:05}", s % 100_000))
 }
 
-fn make_twelve(birth: &str, century_sex: u8, serial: u32) -> String {
-    for s in serial..serial + 100 {
-        let first11 = format!("{birth}{century_sex}{:04}", s % 10_000);
-        if let Some(c) = check(&first11) {
-            return format!("{first11}{c}");
-        }
-    }
-    unreachable!("one of 100 consecutive serials always has a check digit")
-}
-
-fn check(first11: &str) -> Option<u8> {
-    let digits: Vec<u8> = first11.bytes().map(|b| b - b'0').collect();
-    let arr: [u8; 11] = digits.try_into().ok()?;
-    iin_check_digit(&arr)
+/// The first of `first11(serial)`, `first11(serial + 1)`, … whose check digit exists (about
+/// one prefix in eleven has none), completed with it.
+fn with_check_digit(serial: u32, first11: impl Fn(u32) -> String) -> String {
+    (serial..)
+        .map(first11)
+        .find_map(|prefix| {
+            let digits: [u8; 11] = prefix
+                .bytes()
+                .map(|b| b.wrapping_sub(b'0'))
+                .collect::<Vec<_>>()
+                .try_into()
+                .ok()?;
+            iin_check_digit(&digits).map(|c| format!("{prefix}{c}"))
+        })
+        .unwrap_or_default()
 }
 
 struct PersonSpec {

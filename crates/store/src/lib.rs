@@ -157,7 +157,7 @@ impl Store {
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(config.max_connections.max(2))
-            .connect_with(options.read_only(false))
+            .connect_with(options)
             .await?;
         Ok(Store {
             read: PoolHandle::Sqlite(read),
