@@ -157,6 +157,8 @@ pub struct Transition<'a> {
     /// submission assigns inside the transaction) and written to the outbox in the same
     /// transaction: a notification is never lost, nor sent for a change that did not commit.
     pub notifications: &'a (dyn Fn(Option<&str>) -> Vec<crate::outbox::OutboxMessage> + Sync),
+    /// The document the change issues (a receipt, a refusal), stored with it.
+    pub issues: Option<&'a crate::issued::NewIssuedDocument<'a>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -684,6 +686,9 @@ impl Store {
             now,
         )
         .await?;
+        if let Some(doc) = t.issues {
+            crate::issued::insert(&mut tx, doc, now).await?;
+        }
         for msg in (t.notifications)(number.as_deref()) {
             crate::outbox::enqueue(&mut tx, &msg, now).await?;
         }

@@ -19,6 +19,7 @@ mod sessions;
 mod settings;
 
 pub mod applications;
+pub mod issued;
 pub mod outbox;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerification};

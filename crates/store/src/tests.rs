@@ -254,6 +254,7 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
                 deadline: NaiveDate::from_ymd_opt(2026, 6, 8).unwrap(),
             },
             notifications: &tell,
+            issues: None,
         };
         assert!(matches!(
             s.transition_application(&submit("k1", Scope::Parent(parent + 100)), t0())

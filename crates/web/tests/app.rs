@@ -37,7 +37,13 @@ struct Fixture {
     ca: TestCa,
     parent_a: Person,
     parent_b: Person,
+    /// Clerk of school 1 and clerk of school 2.
+    clerk_a: Person,
+    clerk_b: Person,
 }
+
+const CLERK_A_IIN: &str = "850715400789";
+const CLERK_B_IIN: &str = "920909400321";
 
 fn fixture() -> &'static Fixture {
     static F: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
@@ -67,10 +73,14 @@ fn fixture() -> &'static Fixture {
         };
         let parent_a = person("900512400123", "ӘБІЛОВА", "АЙГЕРІМ");
         let parent_b = person("880301300456", "СЕРІКОВ", "ДӘУЛЕТ");
+        let clerk_a = person(CLERK_A_IIN, "НҰРЛАНОВА", "ГҮЛНАР");
+        let clerk_b = person(CLERK_B_IIN, "ЖАНҰЗАҚОВА", "ӘСЕЛ");
         Fixture {
             ca,
             parent_a,
             parent_b,
+            clerk_a,
+            clerk_b,
         }
     })
 }
@@ -167,6 +177,37 @@ async fn seed(store: &Store) {
         .add_territory_range(school, street, 1, 60)
         .await
         .expect("territory");
+    let other_school = store
+        .create_school(
+            &NewSchool {
+                bin: "960240001018",
+                name_kk: "№2 мектеп",
+                name_ru: "Школа №2",
+                address: "Ақтөбе",
+                phone: "",
+                email: "",
+                design_capacity: 500,
+                places: &[("kk", 1)],
+            },
+            "test",
+            "test",
+            now,
+        )
+        .await
+        .expect("school 2");
+    for (iin, school) in [(CLERK_A_IIN, school), (CLERK_B_IIN, other_school)] {
+        store
+            .grant_staff_role(
+                iin,
+                store::StaffRoleKind::Clerk,
+                Some(school),
+                "test",
+                "test",
+                now,
+            )
+            .await
+            .expect("grant");
+    }
     let today = now.date_naive();
     let year = AcademicYear::next_intake_on_or_after(today).expect("year");
     let mut c = Campaign::standard_defaults(year);
@@ -769,4 +810,311 @@ fn every_key_used_by_the_web_layer_is_translated() {
         }
     }
     assert!(missing.is_empty(), "untranslated keys: {missing:#?}");
+}
+
+/// Fills, documents, signs and submits an application; returns its path.
+async fn apply_and_submit(
+    app: &App,
+    c: &reqwest::Client,
+    parent: &Person,
+    child_iin: &str,
+    birth: &str,
+) -> String {
+    let (_, html) = page(c, &format!("{}/applications/new", app.base)).await;
+    let csrf = csrf_of(&html);
+    let r = c
+        .post(format!("{}/applications/new", app.base))
+        .form(&form(&csrf, child_iin, birth))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(r.status(), 303);
+    let path = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
+    for (kind, data) in [
+        ("health_063u", &pdf),
+        ("health_026u3", &pdf),
+        ("photo_3x4", &png),
+        ("photo_3x4", &png),
+    ] {
+        let part = reqwest::multipart::Part::bytes(data.clone()).file_name("scan");
+        let f = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("kind", kind)
+            .part("file", part);
+        c.post(format!("{}{path}/documents", app.base))
+            .multipart(f)
+            .send()
+            .await
+            .expect("upload");
+    }
+    resubmit(app, c, parent, &path).await;
+    path
+}
+
+/// Reviews, signs and submits the application at `path` as it now stands.
+async fn resubmit(app: &App, c: &reqwest::Client, parent: &Person, path: &str) {
+    let (_, review) = page(c, &format!("{}{path}/review", app.base)).await;
+    let csrf = csrf_of(&review);
+    let content = review
+        .split("data-content=\"")
+        .nth(1)
+        .expect("content")
+        .split('"')
+        .next()
+        .expect("end");
+    let key = review
+        .split("name=\"submit_key\" value=\"")
+        .nth(1)
+        .expect("key")
+        .split('"')
+        .next()
+        .expect("end");
+    let document = B64.decode(content).expect("b64");
+    let cms = B64.encode(
+        CmsSigner::from_issued(&parent.sign)
+            .expect("signer")
+            .sign(&document, true)
+            .expect("sign"),
+    );
+    let r = c
+        .post(format!("{}{path}/submit", app.base))
+        .form(&[("csrf", csrf.as_str()), ("submit_key", key), ("cms", &cms)])
+        .send()
+        .await
+        .expect("submit");
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap_or("")
+            .contains("notice-submitted"),
+        "{:?}",
+        r.headers().get("location")
+    );
+}
+
+/// Opens the signing page of a decision and signs it with `key`; returns where the server sent us.
+async fn decide_and_sign(
+    app: &App,
+    c: &reqwest::Client,
+    key: &IssuedKey,
+    id: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let (_, review) = page(c, &format!("{}/school/applications/{id}", app.base)).await;
+    let csrf = csrf_of(&review);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let r = c
+        .post(format!("{}/school/applications/{id}/decide", app.base))
+        .form(&form)
+        .send()
+        .await
+        .expect("decide");
+    if r.status() == 303 {
+        return r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+    }
+    let html = r.text().await.expect("sign page");
+    let content = html
+        .split("data-content=\"")
+        .nth(1)
+        .expect("content")
+        .split('"')
+        .next()
+        .expect("end");
+    let cms = B64.encode(
+        CmsSigner::from_issued(key)
+            .expect("signer")
+            .sign(&B64.decode(content).expect("b64"), true)
+            .expect("sign"),
+    );
+    form.push(("cms", &cms));
+    let r = c
+        .post(format!("{}/school/applications/{id}/sign", app.base))
+        .form(&form)
+        .send()
+        .await
+        .expect("sign");
+    r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_school_returns_accepts_with_a_verifiable_receipt_and_refuses_with_grounds() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        confirm_contacts(&app, &parent, "a@example.kz", "+7 701 111 22 33").await;
+        let path = apply_and_submit(&app, &parent, &f.parent_a, CHILD, "2020-03-15").await;
+        let id = path.rsplit('/').next().expect("id").to_owned();
+
+        let clerk = client();
+        let login: serde_json::Value = sign_in(&app, &clerk, &f.clerk_a.auth)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(login["redirect"], "/school");
+        let (_, queue) = page(&clerk, &format!("{}/school", app.base)).await;
+        assert!(
+            queue.contains("Әбілова Аружан"),
+            "the queue lists the application"
+        );
+        // Another school's clerk, and a parent, get nothing.
+        let other = client();
+        sign_in(&app, &other, &f.clerk_b.auth).await;
+        for url in [
+            format!("/school/applications/{id}"),
+            format!("/school/applications/{id}/documents/1"),
+        ] {
+            assert_eq!(
+                page(&other, &format!("{}{url}", app.base)).await.0,
+                404,
+                "{url}"
+            );
+        }
+        // Parents' pages are not for staff, whichever application they name.
+        assert_eq!(page(&other, &format!("{}{path}", app.base)).await.0, 403);
+        assert!(
+            !page(&other, &format!("{}/school", app.base))
+                .await
+                .1
+                .contains("Аружан")
+        );
+        assert_eq!(
+            page(&parent, &format!("{}/school/applications/{id}", app.base))
+                .await
+                .0,
+            404
+        );
+
+        // Return for correction: the parent sees the comment, corrects and sends again.
+        let (_, review) = page(&clerk, &format!("{}/school/applications/{id}", app.base)).await;
+        let csrf = csrf_of(&review);
+        let r = clerk
+            .post(format!("{}/school/applications/{id}/return", app.base))
+            .form(&[("csrf", csrf.as_str()), ("comment", "Фотосурет анық емес")])
+            .send()
+            .await
+            .expect("return");
+        assert_eq!(r.status(), 303);
+        let (_, mine) = page(&parent, &format!("{}{path}", app.base)).await;
+        assert!(mine.contains("Фотосурет анық емес"));
+        resubmit(&app, &parent, &f.parent_a, &path).await;
+
+        // A signature by someone else is refused; the clerk's own is accepted and issues a receipt.
+        let refused = decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_b.sign,
+            &id,
+            &[("decision", "accept")],
+        )
+        .await;
+        assert!(refused.contains("school-err-signed-by-other"), "{refused}");
+        decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_a.sign,
+            &id,
+            &[("decision", "accept")],
+        )
+        .await;
+        let a = app
+            .store
+            .application(id.parse().expect("id"), store::applications::Scope::City)
+            .await
+            .expect("db")
+            .expect("app");
+        assert_eq!(a.status, "accepted");
+        let issued = app.store.issued_documents_of(a.id).await.expect("issued");
+        assert_eq!(issued.len(), 1);
+        let r = parent
+            .get(format!("{}{path}/issued/{}", app.base, issued[0].id))
+            .send()
+            .await
+            .expect("pdf");
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.expect("bytes");
+        assert!(pdf.starts_with(b"%PDF"));
+        assert_eq!(store::sha256_hex(&pdf), issued[0].pdf_sha256);
+        let (code, verify) = page(
+            &client(),
+            &format!("{}/verify/{}", app.base, issued[0].verify_code),
+        )
+        .await;
+        assert_eq!(code, 200);
+        assert!(verify.contains(&issued[0].pdf_sha256) && verify.contains("Аружан Ә."));
+        assert!(!verify.contains(CHILD), "the public page shows no IIN");
+        assert_eq!(
+            page(
+                &client(),
+                &format!("{}/verify/0123456789abcdef0123", app.base)
+            )
+            .await
+            .0,
+            404
+        );
+        let told: Vec<_> = app
+            .store
+            .outbox_log(&Default::default(), 50)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .map(|m| m.kind)
+            .collect();
+        assert!(
+            told.contains(&"returned".to_owned()) && told.contains(&"accepted".to_owned()),
+            "{told:?}"
+        );
+
+        // A refusal needs grounds; with them it is signed and issued.
+        let second = valid_iin("2104016");
+        let path2 = apply_and_submit(&app, &parent, &f.parent_a, &second, "2021-04-01").await;
+        let id2 = path2.rsplit('/').next().expect("id").to_owned();
+        let missing = decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_a.sign,
+            &id2,
+            &[("decision", "refuse"), ("ground", "other")],
+        )
+        .await;
+        assert!(missing.contains("school-err-grounds-text"), "{missing}");
+        decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_a.sign,
+            &id2,
+            &[
+                ("decision", "refuse"),
+                ("ground", "incomplete_documents"),
+                ("grounds_text", "026/у-3 жоқ"),
+            ],
+        )
+        .await;
+        let a2 = app
+            .store
+            .application(id2.parse().expect("id"), store::applications::Scope::City)
+            .await
+            .expect("db")
+            .expect("app");
+        assert_eq!(a2.status, "refused");
+        assert_eq!(a2.refusal_ground.as_deref(), Some("incomplete_documents"));
+        assert_eq!(
+            app.store.issued_documents_of(a2.id).await.expect("issued")[0].kind,
+            "refusal"
+        );
+    }
 }

@@ -574,7 +574,7 @@ pub struct DocumentSlot {
     pub complete: bool,
 }
 
-fn document_slots(
+pub(crate) fn document_slots(
     ctx: &Ctx,
     campaign: &Campaign,
     a: &ApplicationRecord,
@@ -634,6 +634,7 @@ struct ApplicationPage<'a> {
     notice: Option<String>,
     error: Option<String>,
     max_total: String,
+    issued: Vec<(i64, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -708,7 +709,15 @@ pub async fn show(
         "{:.1}",
         campaign.attachments.max_total_bytes as f64 / (1024.0 * 1024.0)
     );
+    let issued = state
+        .store
+        .issued_documents_of(id)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.number, ctx.t(&format!("issued-kind-{}", d.kind))))
+        .collect();
     let page = ApplicationPage {
+        issued,
         ctx: &ctx,
         status_label: ctx.t(status.label_key()),
         editable: is_editable(&a),
@@ -878,6 +887,17 @@ pub async fn view_document(
     serve_document(&state, id, doc).await
 }
 
+/// A receipt or refusal issued on the parent's application.
+pub async fn issued_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, doc)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let user = parent(&ctx)?;
+    owned(&state, user, id).await?;
+    crate::routes::school::issued_pdf_of(&state, id, doc).await
+}
+
 pub async fn serve_document(
     state: &AppState,
     application_id: i64,
@@ -1034,6 +1054,7 @@ async fn parent_transition(
         source: &ctx.source,
         effect,
         notifications,
+        issues: None,
     };
     Ok(state.store.transition_application(&t, Utc::now()).await?)
 }

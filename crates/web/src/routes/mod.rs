@@ -4,3 +4,4 @@ pub mod auth;
 pub mod cabinet;
 pub mod health;
 pub mod home;
+pub mod school;
