@@ -141,7 +141,7 @@ pub async fn queue(
                 status_label: ApplicationStatus::parse(&a.status)
                     .map(|s| ctx.t(s.label_key()))
                     .unwrap_or_else(|_| a.status.clone()),
-                language: a.language.clone().unwrap_or_default(),
+                language: language_label(&ctx, a.language.as_deref()),
                 in_territory: a.in_territory,
                 deadline: a
                     .deadline
@@ -167,9 +167,7 @@ pub async fn queue(
                     && (a.status == "accepted" || a.status == "admitted")
             })
             .count() as i64;
-        let label = domain::application::Language::parse(&p.language)
-            .map(|l| ctx.t(l.label_key()))
-            .unwrap_or(p.language.clone());
+        let label = language_label(&ctx, Some(&p.language));
         places.push((label, p.places, p.places - taken));
     }
     let page = QueuePage {
@@ -183,10 +181,19 @@ pub async fn queue(
     Ok(render(&ctx, &page))
 }
 
+/// The name of a language of instruction in the reader's language.
+fn language_label(ctx: &Ctx, code: Option<&str>) -> String {
+    let code = code.unwrap_or_default();
+    domain::application::Language::parse(code)
+        .map(|l| ctx.t(l.label_key()))
+        .unwrap_or_else(|_| code.to_owned())
+}
+
 #[derive(Template)]
 #[template(path = "school_review.html")]
 struct ReviewPage<'a> {
     ctx: &'a Ctx,
+    language: String,
     a: &'a ApplicationRecord,
     status_label: String,
     slots: Vec<DocumentSlot>,
@@ -250,6 +257,7 @@ pub async fn review(
         .collect();
     let page = ReviewPage {
         ctx: &ctx,
+        language: language_label(&ctx, a.language.as_deref()),
         status_label: ctx.t(status.label_key()),
         slots: document_slots(&ctx, &campaign, &a, &docs),
         street,
