@@ -365,6 +365,58 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every role in force, for the administrator's list.
+    pub async fn all_staff_roles(&self) -> Result<Vec<StaffRole>, StoreError> {
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, StaffRole>(
+                "SELECT id, iin, role, school_id, granted_by, granted_at FROM staff_roles \
+                 WHERE revoked_at IS NULL ORDER BY school_id, role, iin",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Ends a role; the person's next request already runs without it.
+    pub async fn revoke_staff_role(
+        &self,
+        id: i64,
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let n = with_tx!(&mut tx, |conn| {
+            sqlx::query(
+                "UPDATE staff_roles SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let object = format!("staff_role:{id}");
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor,
+                action: "revoke_role",
+                object: &object,
+                details: "",
+                source,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContactConfirmation {
     Confirmed,

@@ -40,7 +40,10 @@ struct Fixture {
     /// Clerk of school 1 and clerk of school 2.
     clerk_a: Person,
     clerk_b: Person,
+    admin: Person,
 }
+
+const ADMIN_IIN: &str = "800101300555";
 
 const CLERK_A_IIN: &str = "850715400789";
 const CLERK_B_IIN: &str = "920909400321";
@@ -75,12 +78,14 @@ fn fixture() -> &'static Fixture {
         let parent_b = person("880301300456", "СЕРІКОВ", "ДӘУЛЕТ");
         let clerk_a = person(CLERK_A_IIN, "НҰРЛАНОВА", "ГҮЛНАР");
         let clerk_b = person(CLERK_B_IIN, "ЖАНҰЗАҚОВА", "ӘСЕЛ");
+        let admin = person(ADMIN_IIN, "ТӨЛЕГЕНОВ", "АРМАН");
         Fixture {
             ca,
             parent_a,
             parent_b,
             clerk_a,
             clerk_b,
+            admin,
         }
     })
 }
@@ -195,6 +200,17 @@ async fn seed(store: &Store) {
         )
         .await
         .expect("school 2");
+    store
+        .grant_staff_role(
+            ADMIN_IIN,
+            store::StaffRoleKind::Admin,
+            None,
+            "test",
+            "test",
+            now,
+        )
+        .await
+        .expect("grant admin");
     for (iin, school) in [(CLERK_A_IIN, school), (CLERK_B_IIN, other_school)] {
         store
             .grant_staff_role(
@@ -1115,6 +1131,160 @@ async fn the_school_returns_accepts_with_a_verifiable_receipt_and_refuses_with_g
         assert_eq!(
             app.store.issued_documents_of(a2.id).await.expect("issued")[0].kind,
             "refusal"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_administrator_moves_deadlines_with_a_decree_day_and_grants_access() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        confirm_contacts(&app, &parent, "a@example.kz", "+7 701 111 22 33").await;
+        let clerk = client();
+        sign_in(&app, &clerk, &f.clerk_a.auth).await;
+        for who in [&parent, &clerk] {
+            for url in [
+                "/admin",
+                "/admin/calendar",
+                "/admin/campaigns",
+                "/admin/staff",
+            ] {
+                assert_eq!(
+                    page(who, &format!("{}{url}", app.base)).await.0,
+                    404,
+                    "{url}"
+                );
+            }
+        }
+        let admin = client();
+        let login: serde_json::Value = sign_in(&app, &admin, &f.admin.auth)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(login["redirect"], "/admin");
+        assert_eq!(page(&admin, &format!("{}/admin", app.base)).await.0, 200);
+
+        let first = apply_and_submit(&app, &parent, &f.parent_a, CHILD, "2020-03-15").await;
+        let first_id: i64 = first.rsplit('/').next().expect("id").parse().expect("id");
+        let before = app
+            .store
+            .application(first_id, store::applications::Scope::City)
+            .await
+            .expect("db")
+            .expect("app")
+            .deadline
+            .expect("deadline");
+        // A decree day off on a working day before that deadline moves the next deadline by one.
+        let received = app
+            .store
+            .application(first_id, store::applications::Scope::City)
+            .await
+            .expect("db")
+            .expect("app")
+            .received_on
+            .expect("received");
+        let cal = domain::calendar::WorkingCalendar::kazakhstan();
+        let day_off = received
+            .iter_days()
+            .skip(1)
+            .find(|d| cal.is_working_day(*d))
+            .expect("a working day");
+        let (_, html) = page(&admin, &format!("{}/admin/calendar", app.base)).await;
+        let csrf = csrf_of(&html);
+        let day = day_off.to_string();
+        let r = admin
+            .post(format!("{}/admin/calendar", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("day", day.as_str()),
+                ("kind", "day_off"),
+                ("note", "test decree"),
+            ])
+            .send()
+            .await
+            .expect("set day");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("admin-saved")
+        );
+        let second = apply_and_submit(
+            &app,
+            &parent,
+            &f.parent_a,
+            &valid_iin("2104016"),
+            "2021-04-01",
+        )
+        .await;
+        let second_id: i64 = second.rsplit('/').next().expect("id").parse().expect("id");
+        let after = app
+            .store
+            .application(second_id, store::applications::Scope::City)
+            .await
+            .expect("db")
+            .expect("app")
+            .deadline
+            .expect("deadline");
+        assert!(
+            after > before,
+            "deadline {before} should move after the decree day {day_off}: {after}"
+        );
+        assert!(
+            app.store
+                .audit_search("", "calendar:", 5)
+                .await
+                .expect("audit")
+                .iter()
+                .any(|r| r.action == "set_calendar_day")
+        );
+
+        // Access granted to an IIN is what the next sign-in gets.
+        let r = admin
+            .post(format!("{}/admin/staff", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("iin", "880301300456"),
+                ("role", "clerk"),
+                ("school_id", "1"),
+            ])
+            .send()
+            .await
+            .expect("grant");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("admin-saved")
+        );
+        let newly: serde_json::Value = sign_in(&app, &client(), &f.parent_b.auth)
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(newly["redirect"], "/school");
+        // The past of an open campaign is not rewritten.
+        let r = admin
+            .post(format!("{}/admin/campaigns/1", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("opens", "2000-01-01"),
+                ("closes", "2000-01-02"),
+                ("other_until", "2000-01-02"),
+                ("deadline_days", "5"),
+            ])
+            .send()
+            .await
+            .expect("campaign");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("admin-err-past")
         );
     }
 }

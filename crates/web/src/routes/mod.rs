@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod application;
 pub mod assets;
 pub mod auth;

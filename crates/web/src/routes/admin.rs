@@ -1,0 +1,428 @@
+//! The city education department's pages: the overview, the working calendar's decree days,
+//! campaign dates, and staff access. Only administrators reach them; anyone else gets 404.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate, Utc};
+use domain::campaign::Campaign;
+use serde::Deserialize;
+use store::StaffRoleKind;
+
+use crate::ctx::{Ctx, User};
+use crate::error::{AppError, AppResult};
+use crate::pages::render;
+use crate::service::{local_time, working_calendar};
+use crate::state::AppState;
+
+fn admin(ctx: &Ctx) -> AppResult<&User> {
+    let user = ctx.require_user()?;
+    if !user.is_admin() {
+        return Err(AppError::NotFound);
+    }
+    Ok(user)
+}
+
+fn back(to: &str, key: &str) -> Response {
+    Redirect::to(&format!("{to}?notice={key}")).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    notice: Option<String>,
+    year: Option<i32>,
+}
+
+fn notice_text(ctx: &Ctx, q: &Notice) -> Option<String> {
+    q.notice
+        .as_deref()
+        .filter(|k| k.starts_with("admin-"))
+        .map(|k| ctx.t(k))
+}
+
+pub struct SchoolRow {
+    pub name: String,
+    pub bin: String,
+    pub counts: Vec<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_home.html")]
+struct HomePage<'a> {
+    ctx: &'a Ctx,
+    statuses: Vec<String>,
+    schools: Vec<SchoolRow>,
+}
+
+const STATUSES: [&str; 6] = [
+    "submitted",
+    "under_review",
+    "returned",
+    "accepted",
+    "refused",
+    "admitted",
+];
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    admin(&ctx)?;
+    let mut schools = Vec::new();
+    for s in state.store.schools().await? {
+        let apps = state.store.applications_of_school(s.id, &STATUSES).await?;
+        let counts = STATUSES
+            .iter()
+            .map(|st| apps.iter().filter(|a| a.status == *st).count() as i64)
+            .collect();
+        schools.push(SchoolRow {
+            name: s.name(ctx.lang.code()).to_owned(),
+            bin: s.bin,
+            counts,
+        });
+    }
+    let statuses = STATUSES
+        .iter()
+        .map(|s| ctx.t(&format!("status-{s}")))
+        .collect();
+    Ok(render(
+        &ctx,
+        &HomePage {
+            ctx: &ctx,
+            statuses,
+            schools,
+        },
+    ))
+}
+
+pub struct DayRow {
+    pub day: String,
+    pub iso: String,
+    pub kind: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_calendar.html")]
+struct CalendarPage<'a> {
+    ctx: &'a Ctx,
+    year: i32,
+    days: Vec<DayRow>,
+    /// The year's non-working days as the calendar now computes them.
+    days_off: Vec<String>,
+    notice: Option<String>,
+}
+
+pub async fn calendar(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Notice>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let year = q
+        .year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| local_time(Utc::now()).year());
+    let days = state
+        .store
+        .calendar_days()
+        .await?
+        .into_iter()
+        .filter(|(d, _, _)| d.year() == year)
+        .map(|(d, kind, note)| DayRow {
+            day: d.format("%d.%m.%Y").to_string(),
+            iso: d.to_string(),
+            kind: ctx.t(&format!("admin-day-{kind}")),
+            note,
+        })
+        .collect();
+    let cal = working_calendar(&state).await?;
+    let days_off = NaiveDate::from_ymd_opt(year, 1, 1)
+        .into_iter()
+        .flat_map(|d| d.iter_days())
+        .take_while(|d| d.year() == year)
+        .filter(|d| !cal.is_working_day(*d) && d.weekday().number_from_monday() <= 5)
+        .map(|d| d.format("%d.%m").to_string())
+        .collect();
+    let notice = notice_text(&ctx, &q);
+    Ok(render(
+        &ctx,
+        &CalendarPage {
+            ctx: &ctx,
+            year,
+            days,
+            days_off,
+            notice,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DayForm {
+    csrf: String,
+    day: String,
+    /// `day_off`, `working_day`, `kurban_ait`, or `remove`.
+    kind: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Adds or removes a decree day; deadlines of pending applications computed from now on
+/// follow at once on this instance (and within the cache's lifetime on others).
+pub async fn set_day(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<DayForm>,
+) -> AppResult<Response> {
+    ctx.check_csrf(&f.csrf)?;
+    admin(&ctx)?;
+    let Ok(day) = NaiveDate::parse_from_str(f.day.trim(), "%Y-%m-%d") else {
+        return Ok(back("/admin/calendar", "admin-err-date"));
+    };
+    let kind = match f.kind.as_str() {
+        "day_off" | "working_day" | "kurban_ait" => Some(f.kind.as_str()),
+        "remove" => None,
+        _ => return Ok(back("/admin/calendar", "admin-err-kind")),
+    };
+    let note: String = f.note.trim().chars().take(200).collect();
+    state
+        .store
+        .set_calendar_day(day, kind, &note, &ctx.actor(), &ctx.source, Utc::now())
+        .await?;
+    state.cache.invalidate();
+    Ok(Redirect::to(&format!(
+        "/admin/calendar?year={}&notice=admin-saved",
+        day.year()
+    ))
+    .into_response())
+}
+
+pub struct CampaignRow {
+    pub id: i64,
+    pub year: String,
+    pub opens: String,
+    pub closes: String,
+    pub other_until: String,
+    pub deadline_days: u32,
+}
+
+#[derive(Template)]
+#[template(path = "admin_campaigns.html")]
+struct CampaignsPage<'a> {
+    ctx: &'a Ctx,
+    campaigns: Vec<CampaignRow>,
+    notice: Option<String>,
+}
+
+pub async fn campaigns(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Notice>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let mut rows = Vec::new();
+    for r in state.store.campaigns().await? {
+        let c: Campaign =
+            serde_json::from_str(&r.rules).map_err(|e| AppError::internal("campaign rules", e))?;
+        rows.push(CampaignRow {
+            id: r.id,
+            year: r.academic_year,
+            opens: c.first_grade_window.opens.to_string(),
+            closes: c.first_grade_window.closes.to_string(),
+            other_until: c.other_grades_until.to_string(),
+            deadline_days: c.receipt_deadline_working_days,
+        });
+    }
+    let notice = notice_text(&ctx, &q);
+    Ok(render(
+        &ctx,
+        &CampaignsPage {
+            ctx: &ctx,
+            campaigns: rows,
+            notice,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CampaignForm {
+    csrf: String,
+    opens: String,
+    closes: String,
+    other_until: String,
+    deadline_days: u32,
+}
+
+/// Changes a campaign's dates. Its past is not rewritten: once the window opened, the opening
+/// day stays, and no window is closed behind people who are applying today.
+pub async fn update_campaign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CampaignForm>,
+) -> AppResult<Response> {
+    ctx.check_csrf(&f.csrf)?;
+    admin(&ctx)?;
+    let record = state.store.campaign(id).await?;
+    let mut c: Campaign =
+        serde_json::from_str(&record.rules).map_err(|e| AppError::internal("campaign rules", e))?;
+    let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    let (Some(opens), Some(closes), Some(other_until)) =
+        (parse(&f.opens), parse(&f.closes), parse(&f.other_until))
+    else {
+        return Ok(back("/admin/campaigns", "admin-err-date"));
+    };
+    let today = local_time(Utc::now()).date();
+    if c.first_grade_window.opens <= today && opens != c.first_grade_window.opens {
+        return Ok(back("/admin/campaigns", "admin-err-past"));
+    }
+    if closes < today && closes != c.first_grade_window.closes {
+        return Ok(back("/admin/campaigns", "admin-err-past"));
+    }
+    c.first_grade_window.opens = opens;
+    c.first_grade_window.closes = closes;
+    c.other_grades_until = other_until;
+    c.receipt_deadline_working_days = f.deadline_days;
+    if c.validate().is_err() {
+        return Ok(back("/admin/campaigns", "admin-err-campaign"));
+    }
+    let rules = serde_json::to_string(&c).map_err(|e| AppError::internal("campaign rules", e))?;
+    state
+        .store
+        .update_campaign_rules(id, &rules, &ctx.actor(), &ctx.source, Utc::now())
+        .await?;
+    state.cache.invalidate();
+    Ok(back("/admin/campaigns", "admin-saved"))
+}
+
+pub struct RoleRow {
+    pub id: i64,
+    pub iin: String,
+    pub name: String,
+    pub role: String,
+    pub school: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_staff.html")]
+struct StaffPage<'a> {
+    ctx: &'a Ctx,
+    roles: Vec<RoleRow>,
+    schools: Vec<(i64, String)>,
+    notice: Option<String>,
+}
+
+pub async fn staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Notice>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let schools: Vec<(i64, String)> = state
+        .store
+        .schools()
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name(ctx.lang.code()).to_owned()))
+        .collect();
+    let mut roles = Vec::new();
+    for r in state.store.all_staff_roles().await? {
+        let name = state
+            .store
+            .person_by_iin(&r.iin)
+            .await?
+            .map(|p| p.full_name())
+            .unwrap_or_default();
+        let school = r
+            .school_id
+            .and_then(|id| schools.iter().find(|(s, _)| *s == id))
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
+        roles.push(RoleRow {
+            id: r.id,
+            iin: r.iin.clone(),
+            name,
+            role: ctx.t(&format!("admin-role-{}", r.role)),
+            school,
+        });
+    }
+    let notice = notice_text(&ctx, &q);
+    Ok(render(
+        &ctx,
+        &StaffPage {
+            ctx: &ctx,
+            roles,
+            schools,
+            notice,
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    csrf: String,
+    iin: String,
+    role: String,
+    #[serde(default)]
+    school_id: String,
+}
+
+/// Grants a role to an IIN: the person's next request carries exactly the roles in force.
+pub async fn grant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<GrantForm>,
+) -> AppResult<Response> {
+    ctx.check_csrf(&f.csrf)?;
+    admin(&ctx)?;
+    // Staff sign in with NCA certificates, whose IIN is taken as issued: twelve digits.
+    let iin = f.iin.trim();
+    if iin.len() != 12 || !iin.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(back("/admin/staff", "admin-err-iin"));
+    }
+    let Some(role) = StaffRoleKind::parse(&f.role) else {
+        return Ok(back("/admin/staff", "admin-err-kind"));
+    };
+    let school = f.school_id.parse::<i64>().ok();
+    if role != StaffRoleKind::Admin && school.is_none() {
+        return Ok(back("/admin/staff", "admin-err-school"));
+    }
+    let school = if role == StaffRoleKind::Admin {
+        None
+    } else {
+        school
+    };
+    state
+        .store
+        .grant_staff_role(iin, role, school, &ctx.actor(), &ctx.source, Utc::now())
+        .await?;
+    Ok(back("/admin/staff", "admin-saved"))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    ctx.check_csrf(&f.csrf)?;
+    let user = admin(&ctx)?;
+    // An administrator cannot lock the city out by revoking their own last role.
+    if state
+        .store
+        .staff_roles(&user.person.iin)
+        .await?
+        .iter()
+        .any(|r| r.id == id)
+    {
+        return Ok(back("/admin/staff", "admin-err-self"));
+    }
+    state
+        .store
+        .revoke_staff_role(id, &ctx.actor(), &ctx.source, Utc::now())
+        .await?;
+    Ok(back("/admin/staff", "admin-saved"))
+}
