@@ -43,6 +43,14 @@ pub struct PkiConfig {
     pub crls: Vec<PathBuf>,
     pub accept_auth_keys_for_signing: bool,
     pub challenge_ttl_seconds: i64,
+    /// Download CRLs from the distribution points the certificates name (cached until nextUpdate).
+    pub fetch_crls: bool,
+    /// OCSP responder to ask, e.g. `http://ocsp.pki.gov.kz/`; empty: none.
+    pub ocsp_url: String,
+    /// When revocation sources are configured but none answers: accept the signature (true) or
+    /// refuse it with "revocation status unknown" (false, the default).
+    pub accept_when_unreachable: bool,
+    pub fetch_timeout_seconds: u64,
 }
 
 impl Default for Config {
@@ -79,6 +87,10 @@ impl Default for PkiConfig {
             crls: Vec::new(),
             accept_auth_keys_for_signing: true,
             challenge_ttl_seconds: 300,
+            fetch_crls: false,
+            ocsp_url: String::new(),
+            accept_when_unreachable: false,
+            fetch_timeout_seconds: 10,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod revocation;
 mod serve;
 
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
+    // One TLS provider for every HTTP client in the process (SMS gateways, revocation checks).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let load = |data_dir: Option<PathBuf>| -> Result<config::Config, String> {
         let mut c = config::Config::load(cli.config.as_ref())?;

@@ -66,11 +66,27 @@ fn build_verifier(c: &Config, extra_anchors: &[Vec<u8>]) -> Result<Verifier, Str
         let data = std::fs::read(path).map_err(|e| format!("CRL {}: {e}", path.display()))?;
         crls.push(Crl::from_pem_or_der(&data).map_err(|e| format!("CRL {}: {e}", path.display()))?);
     }
-    let verifier = Verifier::new(trust, RevocationConfig::with_crls(crls)).with_sign_policy(
-        pki::verify::SignPolicy {
-            accept_auth_keys_for_signing: c.pki.accept_auth_keys_for_signing,
-        },
-    );
+    let mut revocation = RevocationConfig::with_crls(crls);
+    if c.pki.fetch_crls || !c.pki.ocsp_url.is_empty() {
+        let http = std::sync::Arc::new(crate::revocation::HttpRevocation::new(
+            &c.pki.ocsp_url,
+            std::time::Duration::from_secs(c.pki.fetch_timeout_seconds.max(1)),
+        )?);
+        if c.pki.fetch_crls {
+            revocation.crl_fetcher = Some(http.clone());
+        }
+        if !c.pki.ocsp_url.is_empty() {
+            revocation.ocsp = Some(http);
+        }
+    }
+    revocation.unreachable_policy = if c.pki.accept_when_unreachable {
+        pki::revocation::UnreachablePolicy::Accept
+    } else {
+        pki::revocation::UnreachablePolicy::Reject
+    };
+    let verifier = Verifier::new(trust, revocation).with_sign_policy(pki::verify::SignPolicy {
+        accept_auth_keys_for_signing: c.pki.accept_auth_keys_for_signing,
+    });
     Ok(verifier)
 }
 

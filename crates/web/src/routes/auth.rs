@@ -30,20 +30,24 @@ pub async fn login_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Re
     if let Some(user) = &ctx.user {
         return Ok(Redirect::to(home_of(user)).into_response());
     }
+    Ok(render_login(&state, &ctx, None))
+}
+
+fn render_login(state: &AppState, ctx: &Ctx, error: Option<String>) -> Response {
     let demo_people = state
         .demo_people
         .iter()
         .enumerate()
         .map(|(i, p)| (i, ctx.t(p.role_key), p.name.clone()))
         .collect();
-    Ok(render(
-        &ctx,
+    render(
+        ctx,
         &LoginPage {
-            ctx: &ctx,
+            ctx,
             demo_people,
-            error: None,
+            error,
         },
-    ))
+    )
 }
 
 /// Where a person lands after signing in.
@@ -145,9 +149,16 @@ pub async fn demo_login(
         .sign(c.payload.as_bytes(), true)
         .map_err(|e| AppError::internal("demo signing", e))?;
     let cms = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cms);
-    let verified = eds::verify_challenge(&state, &c.id, "login", &cms, Purpose::Login)
-        .await
-        .map_err(|r| AppError::internal("demo signature refused", r.detail))?;
+    let verified = match eds::verify_challenge(&state, &c.id, "login", &cms, Purpose::Login).await {
+        Ok(v) => v,
+        // The same answer a real signature gets (e.g. revocation status unknown because the
+        // configured OCSP responder does not answer), on the login page.
+        Err(r) => {
+            tracing::info!(reason = %r.detail, "demo signature refused");
+            let page = render_login(&state, &ctx, Some(ctx.t(r.message_key)));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     let (user, mut response) = open_session(&state, &ctx, &verified).await?;
     *response.status_mut() = StatusCode::SEE_OTHER;
     response.headers_mut().insert(
