@@ -722,3 +722,75 @@ async fn insert_event(
     });
     Ok(())
 }
+
+/// One child admitted by an order, with the messages that tell the parent.
+#[derive(Clone, Debug)]
+pub struct Admission {
+    pub application_id: i64,
+    pub notifications: Vec<crate::outbox::OutboxMessage>,
+}
+
+impl Store {
+    /// Issues an admission order (бұйрық) and admits every listed application with it, all in
+    /// one transaction: either the whole order stands or nothing changed. Every application must
+    /// still be accepted and of `school_id`; otherwise `Conflict("order_changed")`.
+    pub async fn issue_admission_order(
+        &self,
+        school_id: i64,
+        order: &crate::issued::NewIssuedDocument<'_>,
+        admissions: &[Admission],
+        actor_id: i64,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let order_id = crate::issued::insert(&mut tx, order, now).await?;
+        let actor = format!("person:{actor_id}");
+        for admission in admissions {
+            let id = admission.application_id;
+            let changed = with_tx!(&mut tx, |conn| {
+                sqlx::query(
+                    "UPDATE applications SET status = 'admitted', updated_at = $1, version = version + 1 \
+                     WHERE id = $2 AND school_id = $3 AND status = 'accepted'",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(school_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+            });
+            if changed != 1 {
+                return Err(StoreError::Conflict("order_changed"));
+            }
+            insert_event(
+                &mut tx,
+                id,
+                "admitted",
+                Some(actor_id),
+                Some(order.number),
+                now,
+            )
+            .await?;
+            let object = format!("application:{id}");
+            let details = format!("accepted -> admitted by order {}", order.number);
+            audit::append(
+                &mut tx,
+                &AuditEntry {
+                    actor: &actor,
+                    action: "admit",
+                    object: &object,
+                    details: &details,
+                    source,
+                },
+                now,
+            )
+            .await?;
+            for msg in &admission.notifications {
+                crate::outbox::enqueue(&mut tx, msg, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(order_id)
+    }
+}

@@ -93,4 +93,22 @@ impl Store {
                 .await?
         }))
     }
+
+    /// A school's documents of one kind, newest first (its admission orders).
+    pub async fn issued_documents_of_school(
+        &self,
+        school_id: i64,
+        kind: &str,
+    ) -> Result<Vec<IssuedDocument>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM issued_documents WHERE school_id = $1 AND kind = $2 ORDER BY id DESC"
+        );
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, IssuedDocument>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(school_id)
+                .bind(kind)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
 }

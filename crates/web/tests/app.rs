@@ -41,7 +41,10 @@ struct Fixture {
     clerk_a: Person,
     clerk_b: Person,
     admin: Person,
+    director: Person,
 }
+
+const DIRECTOR_IIN: &str = "700220300111";
 
 const ADMIN_IIN: &str = "800101300555";
 
@@ -79,6 +82,7 @@ fn fixture() -> &'static Fixture {
         let clerk_a = person(CLERK_A_IIN, "НҰРЛАНОВА", "ГҮЛНАР");
         let clerk_b = person(CLERK_B_IIN, "ЖАНҰЗАҚОВА", "ӘСЕЛ");
         let admin = person(ADMIN_IIN, "ТӨЛЕГЕНОВ", "АРМАН");
+        let director = person(DIRECTOR_IIN, "ҚАСЫМОВ", "БОЛАТ");
         Fixture {
             ca,
             parent_a,
@@ -86,6 +90,7 @@ fn fixture() -> &'static Fixture {
             clerk_a,
             clerk_b,
             admin,
+            director,
         }
     })
 }
@@ -211,6 +216,17 @@ async fn seed(store: &Store) {
         )
         .await
         .expect("grant admin");
+    store
+        .grant_staff_role(
+            DIRECTOR_IIN,
+            store::StaffRoleKind::Director,
+            Some(school),
+            "test",
+            "test",
+            now,
+        )
+        .await
+        .expect("grant director");
     for (iin, school) in [(CLERK_A_IIN, school), (CLERK_B_IIN, other_school)] {
         store
             .grant_staff_role(
@@ -1286,5 +1302,156 @@ async fn the_administrator_moves_deadlines_with_a_decree_day_and_grants_access()
                 .unwrap_or("")
                 .contains("admin-err-past")
         );
+    }
+}
+
+#[tokio::test]
+async fn the_director_issues_the_admission_order_and_the_children_are_admitted() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        confirm_contacts(&app, &parent, "a@example.kz", "+7 701 111 22 33").await;
+        let clerk = client();
+        sign_in(&app, &clerk, &f.clerk_a.auth).await;
+        let mut ids = Vec::new();
+        for (iin, birth) in [
+            (CHILD.to_owned(), "2020-03-15"),
+            (valid_iin("2104016"), "2021-04-01"),
+        ] {
+            let path = apply_and_submit(&app, &parent, &f.parent_a, &iin, birth).await;
+            let id = path.rsplit('/').next().expect("id").to_owned();
+            decide_and_sign(
+                &app,
+                &clerk,
+                &f.clerk_a.sign,
+                &id,
+                &[("decision", "accept")],
+            )
+            .await;
+            ids.push(id);
+        }
+        // Only the director reaches the order.
+        assert_eq!(
+            page(&clerk, &format!("{}/school/order", app.base)).await.0,
+            404
+        );
+        let director = client();
+        sign_in(&app, &director, &f.director.auth).await;
+        let (code, html) = page(&director, &format!("{}/school/order", app.base)).await;
+        assert_eq!(code, 200);
+        assert!(
+            html.contains("1 А"),
+            "both Kazakh-language children are proposed for 1 А"
+        );
+        let csrf = csrf_of(&html);
+        let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+        for id in &ids {
+            form.push((format!("class_{id}"), "1 А".into()));
+        }
+        let sign_page = director
+            .post(format!("{}/school/order/review", app.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("review")
+            .text()
+            .await
+            .expect("html");
+        let content = sign_page
+            .split("data-content=\"")
+            .nth(1)
+            .expect("content")
+            .split('"')
+            .next()
+            .expect("end");
+        let document = B64.decode(content).expect("b64");
+        let cms = B64.encode(
+            CmsSigner::from_issued(&f.director.sign)
+                .expect("signer")
+                .sign(&document, true)
+                .expect("sign"),
+        );
+        form.push(("cms".into(), cms));
+        let r = director
+            .post(format!("{}/school/order/sign", app.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("sign");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("order-issued"),
+            "{:?}",
+            r.headers().get("location")
+        );
+        for id in &ids {
+            let a = app
+                .store
+                .application(id.parse().expect("id"), store::applications::Scope::City)
+                .await
+                .expect("db")
+                .expect("app");
+            assert_eq!(a.status, "admitted");
+        }
+        let (_, mine) = page(&parent, &format!("{}/applications/{}", app.base, ids[0])).await;
+        assert!(
+            mine.contains("status-admitted") || mine.contains("tag admitted"),
+            "the parent sees admitted"
+        );
+        let told = app
+            .store
+            .outbox_log(&Default::default(), 100)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|m| m.kind == "admitted")
+            .count();
+        assert_eq!(
+            told, 4,
+            "each parent told at both contacts, for both children"
+        );
+        let orders = app
+            .store
+            .issued_documents_of_school(1, "order")
+            .await
+            .expect("orders");
+        assert_eq!(orders.len(), 1);
+        let xlsx = director
+            .get(format!("{}/school/orders/{}/xlsx", app.base, orders[0].id))
+            .send()
+            .await
+            .expect("xlsx")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert!(xlsx.starts_with(b"PK"));
+        let csv = director
+            .get(format!("{}/school/orders/{}/csv", app.base, orders[0].id))
+            .send()
+            .await
+            .expect("csv")
+            .text()
+            .await
+            .expect("text");
+        assert!(csv.contains("Аружан") && csv.contains("1 А"), "{csv}");
+        let pdf = clerk
+            .get(format!("{}/school/orders/{}/pdf", app.base, orders[0].id))
+            .send()
+            .await
+            .expect("pdf")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert!(pdf.starts_with(b"%PDF"));
+        let queue = clerk.get(format!("{}/school/export/csv", app.base)).send().await.expect("export").text().await.expect("text");
+        assert!(queue.contains("Аружан") && queue.lines().count() == 3, "{queue}");
+        assert_eq!(client().get(format!("{}/school/export/csv", app.base)).send().await.expect("anon").status(), 303);
+        // Nothing left to order; a repeat finds no children.
+        let (_, html) = page(&director, &format!("{}/school/order", app.base)).await;
+        assert!(!html.contains("name=\"class_"));
     }
 }

@@ -5,4 +5,5 @@ pub mod auth;
 pub mod cabinet;
 pub mod health;
 pub mod home;
+pub mod order;
 pub mod school;

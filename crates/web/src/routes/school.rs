@@ -74,6 +74,7 @@ struct QueuePage<'a> {
     status: String,
     search: String,
     places: Vec<(String, i64, i64)>,
+    is_director: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -98,7 +99,8 @@ pub async fn queue(
     ctx: Ctx,
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Response> {
-    let (_, school_id) = staff(&ctx)?;
+    let (user, school_id) = staff(&ctx)?;
+    let is_director = user.is_director_of(school_id);
     let school = state.store.school(school_id).await?;
     let statuses: Vec<&str> = if QUEUE_STATUSES.contains(&q.status.as_str()) {
         vec![q.status.as_str()]
@@ -177,12 +179,13 @@ pub async fn queue(
         status: q.status,
         search: q.q,
         places,
+        is_director,
     };
     Ok(render(&ctx, &page))
 }
 
 /// The name of a language of instruction in the reader's language.
-fn language_label(ctx: &Ctx, code: Option<&str>) -> String {
+pub(crate) fn language_label(ctx: &Ctx, code: Option<&str>) -> String {
     let code = code.unwrap_or_default();
     domain::application::Language::parse(code)
         .map(|l| ctx.t(l.label_key()))
@@ -476,7 +479,7 @@ pub struct SignedDecision {
     demo_sign: Option<String>,
 }
 
-struct DocsTr;
+pub(crate) struct DocsTr;
 
 impl docs::Translate for DocsTr {
     fn tr(&self, lang: &str, key: &str, args: &[(&str, String)]) -> String {
@@ -484,7 +487,7 @@ impl docs::Translate for DocsTr {
     }
 }
 
-fn docs_name(surname: &str, given: &str, patronymic: Option<&str>) -> docs::PersonName {
+pub(crate) fn docs_name(surname: &str, given: &str, patronymic: Option<&str>) -> docs::PersonName {
     docs::PersonName {
         surname: surname.to_owned(),
         given_name: given.to_owned(),
