@@ -21,6 +21,7 @@ mod settings;
 pub mod applications;
 pub mod issued;
 pub mod outbox;
+pub mod walkin;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerification};
 pub use blobs::{BlobStore, StoredBlob};

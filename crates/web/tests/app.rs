@@ -1447,11 +1447,95 @@ async fn the_director_issues_the_admission_order_and_the_children_are_admitted()
             .await
             .expect("bytes");
         assert!(pdf.starts_with(b"%PDF"));
-        let queue = clerk.get(format!("{}/school/export/csv", app.base)).send().await.expect("export").text().await.expect("text");
-        assert!(queue.contains("Аружан") && queue.lines().count() == 3, "{queue}");
-        assert_eq!(client().get(format!("{}/school/export/csv", app.base)).send().await.expect("anon").status(), 303);
+        let queue = clerk
+            .get(format!("{}/school/export/csv", app.base))
+            .send()
+            .await
+            .expect("export")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            queue.contains("Аружан") && queue.lines().count() == 3,
+            "{queue}"
+        );
+        assert_eq!(
+            client()
+                .get(format!("{}/school/export/csv", app.base))
+                .send()
+                .await
+                .expect("anon")
+                .status(),
+            303
+        );
         // Nothing left to order; a repeat finds no children.
         let (_, html) = page(&director, &format!("{}/school/order", app.base)).await;
         assert!(!html.contains("name=\"class_"));
+    }
+}
+
+#[tokio::test]
+async fn walk_in_parents_take_tickets_and_the_clerk_calls_and_serves_them() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let kiosk = client();
+        let mut tickets = Vec::new();
+        for _ in 0..2 {
+            let (_, board) = page(&kiosk, &format!("{}/walkin/1", app.base)).await;
+            let csrf = csrf_of(&board);
+            let r = kiosk
+                .post(format!("{}/walkin/1/ticket", app.base))
+                .form(&[("csrf", csrf.as_str())])
+                .send()
+                .await
+                .expect("take");
+            tickets.push(
+                r.headers()["location"]
+                    .to_str()
+                    .expect("location")
+                    .to_owned(),
+            );
+        }
+        let (_, second) = page(&kiosk, &format!("{}{}", app.base, tickets[1])).await;
+        assert!(second.contains(">2<"), "the second ticket is number 2");
+        let clerk = client();
+        sign_in(&app, &clerk, &f.clerk_a.auth).await;
+        let (_, desk) = page(&clerk, &format!("{}/school/walkin", app.base)).await;
+        let csrf = csrf_of(&desk);
+        clerk
+            .post(format!("{}/school/walkin/next", app.base))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("call");
+        let (_, first) = page(&kiosk, &format!("{}{}", app.base, tickets[0])).await;
+        assert!(first.contains("class=\"success\""), "ticket 1 is called");
+        let first_id = tickets[0].rsplit('/').next().expect("id");
+        // Another school's clerk cannot close it.
+        let other = client();
+        sign_in(&app, &other, &f.clerk_b.auth).await;
+        let (_, other_desk) = page(&other, &format!("{}/school/walkin", app.base)).await;
+        let other_csrf = csrf_of(&other_desk);
+        let r = other
+            .post(format!("{}/school/walkin/{first_id}/finish", app.base))
+            .form(&[("csrf", other_csrf.as_str())])
+            .send()
+            .await
+            .expect("finish");
+        assert_eq!(r.status(), 404);
+        let r = clerk
+            .post(format!("{}/school/walkin/{first_id}/finish", app.base))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("finish");
+        assert_eq!(r.status(), 303);
+        let day = app
+            .store
+            .walkin_tickets(1, web::service::local_time(Utc::now()).date())
+            .await
+            .expect("tickets");
+        assert!(day[0].served_at.is_some() && day[1].called_at.is_none());
     }
 }

@@ -7,3 +7,4 @@ pub mod health;
 pub mod home;
 pub mod order;
 pub mod school;
+pub mod walkin;
