@@ -794,3 +794,185 @@ impl Store {
         Ok(order_id)
     }
 }
+
+/// What the clerk records of a paper application handed in at the office.
+#[derive(Clone, Debug)]
+pub struct PaperSubmission<'a> {
+    pub campaign_id: i64,
+    pub parent_id: i64,
+    pub school_id: i64,
+    pub clerk_id: i64,
+    /// The form as the clerk typed it from paper, with "signed on paper" noted.
+    pub signed_document: &'a str,
+    pub received_on: NaiveDate,
+    pub deadline: NaiveDate,
+}
+
+impl Store {
+    /// Registers a paper application (the standard's paper channel): it is submitted the
+    /// moment the clerk records it, numbered, and audited as the clerk's act.
+    pub async fn create_paper_application(
+        &self,
+        p: &PaperSubmission<'_>,
+        form: &ApplicationForm,
+        notifications: &(dyn Fn(&str) -> Vec<crate::outbox::OutboxMessage> + Sync),
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, String), StoreError> {
+        let mut tx = self.begin().await?;
+        let year: String = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar("SELECT academic_year FROM campaigns WHERE id = $1")
+                .bind(p.campaign_id)
+                .fetch_one(&mut *conn)
+                .await?
+        });
+        let inserted: Result<i64, sqlx::Error> = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "INSERT INTO applications (campaign_id, parent_id, channel, status, child_iin, child_surname, \
+                 child_given_name, child_patronymic, child_birth_date, citizenship, relation, born_abroad, \
+                 special_needs, street_id, house, flat, school_id, in_territory, language, grade, study_form, \
+                 age_confirmed, consent_at, submitted_at, received_on, deadline, signed_document, created_at, updated_at) \
+                 VALUES ($1, $2, 'paper', 'submitted', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $18, $19, $20, $21, $21, $22, $23, $24, $21, $21) RETURNING id",
+            )
+            .bind(p.campaign_id)
+            .bind(p.parent_id)
+            .bind(&form.child_iin)
+            .bind(&form.child_surname)
+            .bind(&form.child_given_name)
+            .bind(&form.child_patronymic)
+            .bind(form.child_birth_date)
+            .bind(&form.citizenship)
+            .bind(&form.relation)
+            .bind(form.born_abroad)
+            .bind(form.special_needs)
+            .bind(form.street_id)
+            .bind(form.house)
+            .bind(&form.flat)
+            .bind(p.school_id)
+            .bind(form.in_territory)
+            .bind(&form.language)
+            .bind(form.grade)
+            .bind(&form.study_form)
+            .bind(form.age_confirmed)
+            .bind(now)
+            .bind(p.received_on)
+            .bind(p.deadline)
+            .bind(p.signed_document)
+            .fetch_one(&mut *conn)
+            .await
+        });
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) => {
+                let e = StoreError::from(e);
+                return Err(if e.is_unique_violation() {
+                    StoreError::Conflict("child_has_application")
+                } else {
+                    e
+                });
+            }
+        };
+        let number = format!("{}-{:06}", year.get(..4).unwrap_or("0000"), id);
+        with_tx!(&mut tx, |conn| {
+            sqlx::query("UPDATE applications SET number = $1 WHERE id = $2")
+                .bind(&number)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        insert_event(
+            &mut tx,
+            id,
+            "submitted",
+            Some(p.clerk_id),
+            Some("paper"),
+            now,
+        )
+        .await?;
+        let actor = format!("person:{}", p.clerk_id);
+        let object = format!("application:{id}");
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: &actor,
+                action: "register_paper_application",
+                object: &object,
+                details: "paper",
+                source,
+            },
+            now,
+        )
+        .await?;
+        for msg in notifications(&number) {
+            crate::outbox::enqueue(&mut tx, &msg, now).await?;
+        }
+        tx.commit().await?;
+        Ok((id, number))
+    }
+
+    /// Attaches a scan to a paper application of the clerk's school that awaits its decision.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_paper_document(
+        &self,
+        application_id: i64,
+        school_id: i64,
+        clerk_id: i64,
+        kind: &str,
+        blob: &StoredBlob,
+        original_name: &str,
+        content_type: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let open: Option<i64> = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "UPDATE applications SET updated_at = $1, version = version + 1 WHERE id = $2 AND school_id = $3 \
+                 AND channel = 'paper' AND status IN ('submitted', 'under_review') RETURNING id",
+            )
+            .bind(now)
+            .bind(application_id)
+            .bind(school_id)
+            .fetch_optional(&mut *conn)
+            .await?
+        });
+        if open.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let id: i64 = with_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(application_id)
+            .bind(kind)
+            .bind(&blob.key)
+            .bind(original_name)
+            .bind(content_type)
+            .bind(blob.size as i64)
+            .bind(&blob.sha256)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+        });
+        let actor = format!("person:{clerk_id}");
+        let object = format!("application:{application_id}");
+        let details = format!("add_scan {kind} document:{id}");
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: &actor,
+                action: "add_document",
+                object: &object,
+                details: &details,
+                source,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}

@@ -366,6 +366,45 @@ impl Store {
 }
 
 impl Store {
+    /// A parent who handed in a paper application: known by IIN, with the contacts they gave
+    /// the clerk in person (recorded as confirmed, since the clerk saw their identity document).
+    /// An existing person keeps their names and gets the contacts only if they had none.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn walk_in_parent(
+        &self,
+        iin: &str,
+        surname: &str,
+        given_name: &str,
+        patronymic: Option<&str>,
+        phone: Option<&str>,
+        email: Option<&str>,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Person, StoreError> {
+        let sql = format!(
+            "INSERT INTO people (iin, surname, given_name, patronymic, phone, phone_confirmed_at, email, email_confirmed_at, language, created_at) \
+             VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 IS NULL THEN NULL ELSE $9 END, $6, CASE WHEN $6 IS NULL THEN NULL ELSE $9 END, $7, $8) \
+             ON CONFLICT (iin) DO UPDATE SET \
+             phone = COALESCE(people.phone, excluded.phone), phone_confirmed_at = COALESCE(people.phone_confirmed_at, excluded.phone_confirmed_at), \
+             email = COALESCE(people.email, excluded.email), email_confirmed_at = COALESCE(people.email_confirmed_at, excluded.email_confirmed_at) \
+             RETURNING {PERSON_COLUMNS}"
+        );
+        Ok(with_pool!(&self.write, |pool| {
+            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(iin)
+                .bind(surname)
+                .bind(given_name)
+                .bind(patronymic)
+                .bind(phone)
+                .bind(email)
+                .bind(language)
+                .bind(now)
+                .bind(now)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
     /// Every role in force, for the administrator's list.
     pub async fn all_staff_roles(&self) -> Result<Vec<StaffRole>, StoreError> {
         Ok(with_pool!(&self.read, |pool| {

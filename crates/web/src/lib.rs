@@ -79,6 +79,11 @@ pub fn router(state: AppState) -> Router {
         .route("/school/applications/{id}/sign", post(routes::school::sign_decision))
         .route("/verify/{code}", get(routes::school::verify))
         .route("/school/export/{format}", get(routes::order::queue_export))
+        .route("/school/paper/new", get(routes::paper::new_form).post(routes::paper::register))
+        .route(
+            "/school/applications/{id}/scans",
+            post(routes::paper::upload_scan).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/school/walkin", get(routes::walkin::desk))
         .route("/school/walkin/next", post(routes::walkin::call_next))
         .route("/school/walkin/{id}/finish", post(routes::walkin::finish))

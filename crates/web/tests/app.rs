@@ -1539,3 +1539,150 @@ async fn walk_in_parents_take_tickets_and_the_clerk_calls_and_serves_them() {
         assert!(day[0].served_at.is_some() && day[1].called_at.is_none());
     }
 }
+
+#[tokio::test]
+async fn a_clerk_registers_a_paper_application_with_scans_and_accepts_it() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let clerk = client();
+        sign_in(&app, &clerk, &f.clerk_a.auth).await;
+        let (_, html) = page(&clerk, &format!("{}/school/paper/new", app.base)).await;
+        let csrf = csrf_of(&html);
+        let parent_iin = valid_iin("9005124");
+        let mut fields = form(&csrf, CHILD, "2020-03-15");
+        fields.retain(|(k, _)| *k != "school_id");
+        let mut paper: Vec<(&str, &str)> = vec![
+            ("parent_iin", parent_iin.as_str()),
+            ("parent_surname", "Сейітова"),
+            ("parent_given_name", "Мәдина"),
+            ("parent_phone", "8 705 555 44 33"),
+        ];
+        paper.extend(fields.iter().cloned());
+        // Without the paper signature noted, nothing is registered.
+        let r = clerk
+            .post(format!("{}/school/paper/new", app.base))
+            .form(&paper)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.expect("html").contains("error-summary"));
+        paper.push(("paper_signature", "on"));
+        let r = clerk
+            .post(format!("{}/school/paper/new", app.base))
+            .form(&paper)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let location = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let id = location
+            .trim_end_matches("#scans")
+            .rsplit('/')
+            .next()
+            .expect("id")
+            .to_owned();
+        let a = app
+            .store
+            .application(id.parse().expect("id"), store::applications::Scope::City)
+            .await
+            .expect("db")
+            .expect("app");
+        assert_eq!(
+            (a.channel.as_str(), a.status.as_str(), a.school_id),
+            ("paper", "submitted", Some(1))
+        );
+        assert!(a.number.is_some() && a.deadline.is_some());
+        let told = app
+            .store
+            .outbox_log(&Default::default(), 10)
+            .await
+            .expect("outbox");
+        assert!(
+            told.iter()
+                .any(|m| m.kind == "submitted" && m.recipient == "+77055554433"),
+            "{told:?}"
+        );
+        // Scans: the clerk of another school cannot attach any.
+        let scan = |kind: &str, data: Vec<u8>| {
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("kind", kind.to_owned())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(data).file_name("scan"),
+                )
+        };
+        let other = client();
+        sign_in(&app, &other, &f.clerk_b.auth).await;
+        let other_csrf = csrf_of(&page(&other, &format!("{}/school", app.base)).await.1);
+        let forged = reqwest::multipart::Form::new()
+            .text("csrf", other_csrf)
+            .text("kind", "health_063u")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("x.pdf"),
+            );
+        assert_eq!(
+            other
+                .post(format!("{}/school/applications/{id}/scans", app.base))
+                .multipart(forged)
+                .send()
+                .await
+                .expect("scan")
+                .status(),
+            404
+        );
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
+        for (kind, data) in [
+            ("health_063u", &pdf),
+            ("health_026u3", &pdf),
+            ("photo_3x4", &png),
+            ("photo_3x4", &png),
+        ] {
+            let r = clerk
+                .post(format!("{}/school/applications/{id}/scans", app.base))
+                .multipart(scan(kind, data.clone()))
+                .send()
+                .await
+                .expect("scan");
+            assert!(
+                !r.headers()["location"]
+                    .to_str()
+                    .unwrap_or("")
+                    .contains("error"),
+                "{:?}",
+                r.headers()["location"]
+            );
+        }
+        assert_eq!(app.store.documents(a.id).await.expect("docs").len(), 4);
+        decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_a.sign,
+            &id,
+            &[("decision", "accept")],
+        )
+        .await;
+        let a = app
+            .store
+            .application(a.id, store::applications::Scope::City)
+            .await
+            .expect("db")
+            .expect("app");
+        assert_eq!(a.status, "accepted");
+        // The same child cannot be registered twice.
+        let r = clerk
+            .post(format!("{}/school/paper/new", app.base))
+            .form(&paper)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(r.status(), 200);
+    }
+}

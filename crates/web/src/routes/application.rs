@@ -53,42 +53,55 @@ async fn owned(state: &AppState, user: &User, id: i64) -> AppResult<ApplicationR
 #[derive(Deserialize, Default, Clone)]
 pub struct FormFields {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    child_iin: String,
+    pub(crate) child_iin: String,
     #[serde(default)]
-    child_birth_date: String,
+    pub(crate) child_birth_date: String,
     #[serde(default)]
-    child_surname: String,
+    pub(crate) child_surname: String,
     #[serde(default)]
-    child_given_name: String,
+    pub(crate) child_given_name: String,
     #[serde(default)]
-    child_patronymic: String,
+    pub(crate) child_patronymic: String,
     #[serde(default)]
-    citizenship: String,
+    pub(crate) citizenship: String,
     #[serde(default)]
-    relation: String,
-    born_abroad: Option<String>,
-    special_needs: Option<String>,
+    pub(crate) relation: String,
+    pub(crate) born_abroad: Option<String>,
+    pub(crate) special_needs: Option<String>,
     #[serde(default)]
-    street_id: String,
+    pub(crate) street_id: String,
     #[serde(default)]
-    house: String,
+    pub(crate) house: String,
     #[serde(default)]
-    flat: String,
+    pub(crate) flat: String,
     #[serde(default)]
-    school_id: String,
+    pub(crate) school_id: String,
     #[serde(default)]
-    language: String,
+    pub(crate) language: String,
     #[serde(default)]
-    grade: String,
+    pub(crate) grade: String,
     #[serde(default)]
-    study_form: String,
-    age_confirmed: Option<String>,
-    consent: Option<String>,
+    pub(crate) study_form: String,
+    pub(crate) age_confirmed: Option<String>,
+    pub(crate) consent: Option<String>,
 }
 
 impl FormFields {
+    pub(crate) fn grade_value(&self) -> Option<Grade> {
+        self.grade
+            .parse::<u8>()
+            .ok()
+            .and_then(|g| Grade::try_from(g).ok())
+    }
+
+    /// The same fields with the school fixed (a clerk registers for their own school).
+    pub(crate) fn for_school(mut self, school_id: i64) -> FormFields {
+        self.school_id = school_id.to_string();
+        self
+    }
+
     fn from_record(a: &ApplicationRecord) -> FormFields {
         FormFields {
             csrf: String::new(),
@@ -127,6 +140,18 @@ pub struct SchoolChoice {
     pub serves_address: bool,
 }
 
+/// The choices the application's fields offer (shared with the clerk's paper registration).
+pub(crate) struct FormChoices {
+    pub citizenships: Vec<Choice>,
+    pub relations: Vec<Choice>,
+    pub streets: Vec<Choice>,
+    pub schools: Vec<SchoolChoice>,
+    pub languages: Vec<Choice>,
+    pub grades: Vec<Choice>,
+    pub study_forms: Vec<Choice>,
+    pub window_note: String,
+}
+
 #[derive(Template)]
 #[template(path = "application_form.html")]
 struct FormPage<'a> {
@@ -134,14 +159,7 @@ struct FormPage<'a> {
     action: String,
     f: FormFields,
     errors: Vec<(String, String)>,
-    citizenships: Vec<Choice>,
-    relations: Vec<Choice>,
-    streets: Vec<Choice>,
-    schools: Vec<SchoolChoice>,
-    languages: Vec<Choice>,
-    grades: Vec<Choice>,
-    study_forms: Vec<Choice>,
-    window_note: String,
+    c: FormChoices,
 }
 
 fn choices<T: Copy>(
@@ -167,6 +185,25 @@ async fn form_page(
     f: FormFields,
     errors: Vec<(String, String)>,
 ) -> AppResult<Response> {
+    let c = form_choices(state, ctx, &f).await?;
+    Ok(render(
+        ctx,
+        &FormPage {
+            ctx,
+            action,
+            f,
+            errors,
+            c,
+        },
+    ))
+}
+
+/// The select options of the form, the schools serving the typed address first.
+pub(crate) async fn form_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &FormFields,
+) -> AppResult<FormChoices> {
     let (_, campaign) = current_campaign(state).await?;
     let streets = state
         .store
@@ -213,9 +250,7 @@ async fn form_page(
             ("closes", window.closes.format("%d.%m.%Y").to_string()),
         ],
     );
-    let page = FormPage {
-        ctx,
-        action,
+    Ok(FormChoices {
         citizenships: choices(
             ctx,
             &Citizenship::ALL,
@@ -251,11 +286,8 @@ async fn form_page(
         streets,
         schools,
         grades,
-        errors,
-        f,
         window_note,
-    };
-    Ok(render(ctx, &page))
+    })
 }
 
 pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -274,7 +306,7 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
 }
 
 /// Parses the form with the domain's rules; every problem is reported at once, next to its field.
-async fn parse_form(
+pub(crate) async fn parse_form(
     state: &AppState,
     ctx: &Ctx,
     campaign: &Campaign,
@@ -740,36 +772,32 @@ fn back(id: i64, error: &str) -> Response {
 
 /// Uploads one file for a required document kind. The type is decided by the content, never
 /// by the name; the name is kept as metadata only.
-pub async fn upload(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    mut multipart: Multipart,
-) -> AppResult<Response> {
-    let user = parent(&ctx)?;
-    let a = owned(&state, user, id).await?;
-    let campaign = campaign_by_id(&state, a.campaign_id).await?;
+/// A file that passed every check: the CSRF token came first, the size is within the
+/// campaign's limits, the kind is one this application needs and still has room for, and the
+/// content (not the name) is PDF, JPEG or PNG.
+pub(crate) struct CheckedUpload {
+    pub kind: String,
+    pub name: String,
+    pub data: Bytes,
+    pub format: domain::campaign::FileFormat,
+}
+
+/// Reads and checks an upload; `Err` carries the translation key of what is wrong with it.
+pub(crate) async fn read_upload(
+    ctx: &Ctx,
+    multipart: &mut Multipart,
+    campaign: &Campaign,
+    a: &ApplicationRecord,
+    docs: &[DocumentRecord],
+) -> AppResult<Result<CheckedUpload, &'static str>> {
+    let broken = |_| AppError::BadRequest("app-err-upload-broken");
     let mut csrf = String::new();
     let mut kind = String::new();
     let mut file: Option<(String, Bytes)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
         match field.name().unwrap_or_default() {
-            "csrf" => {
-                csrf = field
-                    .text()
-                    .await
-                    .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
-            }
-            "kind" => {
-                kind = field
-                    .text()
-                    .await
-                    .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
-            }
+            "csrf" => csrf = field.text().await.map_err(broken)?,
+            "kind" => kind = field.text().await.map_err(broken)?,
             "file" => {
                 // The token must come first: nothing is read into memory for a forged form.
                 ctx.check_csrf(&csrf)?;
@@ -783,13 +811,9 @@ pub async fn upload(
                 let limit = campaign.attachments.max_file_bytes;
                 let mut data = Vec::new();
                 let mut field = field;
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|_| AppError::BadRequest("app-err-upload-broken"))?
-                {
+                while let Some(chunk) = field.chunk().await.map_err(broken)? {
                     if (data.len() + chunk.len()) as u64 > limit {
-                        return Ok(back(id, "app-err-file-too-large"));
+                        return Ok(Err("app-err-file-too-large"));
                     }
                     data.extend_from_slice(&chunk);
                 }
@@ -799,58 +823,84 @@ pub async fn upload(
         }
     }
     ctx.check_csrf(&csrf)?;
+    let slots = document_slots(ctx, campaign, a, docs);
+    let Some(slot) = slots.iter().find(|s| s.kind == kind) else {
+        return Ok(Err("app-err-upload-kind"));
+    };
+    if slot.files.len() >= usize::from(slot.max_files) {
+        return Ok(Err("app-err-upload-enough"));
+    }
+    let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
+        return Ok(Err("app-err-upload-empty"));
+    };
+    let already: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
+    match campaign
+        .attachments
+        .check_upload(&data[..data.len().min(64)], data.len() as u64, already)
+    {
+        Ok(format) => Ok(Ok(CheckedUpload {
+            kind,
+            name,
+            data,
+            format,
+        })),
+        Err(e) => Ok(Err(match e {
+            domain::campaign::AttachmentError::FileTooLarge { .. } => "app-err-file-too-large",
+            domain::campaign::AttachmentError::TotalTooLarge { .. } => "app-err-total-too-large",
+            domain::campaign::AttachmentError::Empty => "app-err-upload-empty",
+            _ => "app-err-format",
+        })),
+    }
+}
+
+/// The outcome of attaching a stored file: on failure the file is removed again, so that a
+/// file never outlives a row that was not written.
+pub(crate) async fn keep_or_discard(
+    state: &AppState,
+    blob: &store::StoredBlob,
+    attached: Result<i64, store::StoreError>,
+) -> AppResult<i64> {
+    match attached {
+        Ok(id) => Ok(id),
+        Err(e) => {
+            let _ = state.blobs.delete(&blob.key).await;
+            Err(e.into())
+        }
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let user = parent(&ctx)?;
+    let a = owned(&state, user, id).await?;
+    let campaign = campaign_by_id(&state, a.campaign_id).await?;
+    let docs = state.store.documents(id).await?;
+    let upload = match read_upload(&ctx, &mut multipart, &campaign, &a, &docs).await? {
+        Ok(u) => u,
+        Err(key) => return Ok(back(id, key)),
+    };
     if !is_editable(&a) {
         return Err(AppError::NotFound);
     }
-    let docs = state.store.documents(id).await?;
-    let slots = document_slots(&ctx, &campaign, &a, &docs);
-    let Some(slot) = slots.iter().find(|s| s.kind == kind) else {
-        return Ok(back(id, "app-err-upload-kind"));
-    };
-    if slot.files.len() >= usize::from(slot.max_files) {
-        return Ok(back(id, "app-err-upload-enough"));
-    }
-    let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
-        return Ok(back(id, "app-err-upload-empty"));
-    };
-    let already: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
-    let format = match campaign.attachments.check_upload(
-        &data[..data.len().min(64)],
-        data.len() as u64,
-        already,
-    ) {
-        Ok(f) => f,
-        Err(e) => {
-            let key = match e {
-                domain::campaign::AttachmentError::FileTooLarge { .. } => "app-err-file-too-large",
-                domain::campaign::AttachmentError::TotalTooLarge { .. } => {
-                    "app-err-total-too-large"
-                }
-                domain::campaign::AttachmentError::Empty => "app-err-upload-empty",
-                _ => "app-err-format",
-            };
-            return Ok(back(id, key));
-        }
-    };
-    let blob = state.blobs.put(data.to_vec()).await?;
-    let added = state
+    let blob = state.blobs.put(upload.data.to_vec()).await?;
+    let attached = state
         .store
         .add_document(
             id,
             user.person.id,
-            &kind,
+            &upload.kind,
             &blob,
-            &name,
-            format.mime_type(),
+            &upload.name,
+            upload.format.mime_type(),
             &ctx.source,
             Utc::now(),
         )
         .await;
-    if let Err(e) = added {
-        // The row was not written: the file must not stay behind.
-        let _ = state.blobs.delete(&blob.key).await;
-        return Err(e.into());
-    }
+    keep_or_discard(&state, &blob, attached).await?;
     Ok(Redirect::to(&format!("/applications/{id}#documents")).into_response())
 }
 

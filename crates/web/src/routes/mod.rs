@@ -6,5 +6,6 @@ pub mod cabinet;
 pub mod health;
 pub mod home;
 pub mod order;
+pub mod paper;
 pub mod school;
 pub mod walkin;

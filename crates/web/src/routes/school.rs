@@ -272,7 +272,11 @@ pub async fn review(
         issued,
         error: q
             .error
-            .filter(|k| k.starts_with("school-err-") || k.starts_with("pki-err-"))
+            .filter(|k| {
+                k.starts_with("school-err-")
+                    || k.starts_with("pki-err-")
+                    || k.starts_with("app-err-")
+            })
             .map(|k| ctx.t(&k)),
         a: &a,
     };
