@@ -300,3 +300,4 @@ paper-err-signature = Note the parent's signature on paper.
 paper-scans = Scanned documents
 paper-channel = Application handed in on paper
 electronic-channel = Application submitted on the portal
+school-all = All

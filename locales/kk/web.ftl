@@ -300,3 +300,4 @@ paper-err-signature = Ата-ананың қағаздағы қолын белг
 paper-scans = Сканерленген құжаттар
 paper-channel = Қағаз түрінде берілген өтініш
 electronic-channel = Порталда берілген өтініш
+school-all = Барлығы

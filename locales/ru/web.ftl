@@ -300,3 +300,4 @@ paper-err-signature = Отметьте подпись родителя на бу
 paper-scans = Сканы документов
 paper-channel = Заявление подано на бумаге
 electronic-channel = Заявление подано на портале
+school-all = Все

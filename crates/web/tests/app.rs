@@ -227,6 +227,14 @@ async fn seed(store: &Store) {
         )
         .await
         .expect("grant director");
+    let other_street = store
+        .create_street("Сәңкібай батыр даңғылы", "проспект Санкибай батыра")
+        .await
+        .expect("street 2");
+    store
+        .add_territory_range(other_school, other_street, 1, 100)
+        .await
+        .expect("territory 2");
     for (iin, school) in [(CLERK_A_IIN, school), (CLERK_B_IIN, other_school)] {
         store
             .grant_staff_role(
@@ -1684,5 +1692,138 @@ async fn a_clerk_registers_a_paper_application_with_scans_and_accepts_it() {
             .await
             .expect("register");
         assert_eq!(r.status(), 200);
+    }
+}
+
+/// Fills and submits an application to school 2 (one Kazakh-language place) from street 1
+/// (outside its territory) or street 2 (inside).
+async fn apply_to_small_school(
+    app: &App,
+    c: &reqwest::Client,
+    parent: &Person,
+    iin: &str,
+    birth: &str,
+    in_territory: bool,
+) -> String {
+    let (_, html) = page(c, &format!("{}/applications/new", app.base)).await;
+    let csrf = csrf_of(&html);
+    let street = if in_territory { "2" } else { "1" };
+    let mut fields = form(&csrf, iin, birth);
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "school_id" => *v = "2",
+            "street_id" => *v = street,
+            _ => {}
+        }
+    }
+    let r = c
+        .post(format!("{}/applications/new", app.base))
+        .form(&fields)
+        .send()
+        .await
+        .expect("create");
+    let path = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
+    for (kind, data) in [
+        ("health_063u", &pdf),
+        ("health_026u3", &pdf),
+        ("photo_3x4", &png),
+        ("photo_3x4", &png),
+    ] {
+        let f = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("kind", kind)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(data.clone()).file_name("scan"),
+            );
+        c.post(format!("{}{path}/documents", app.base))
+            .multipart(f)
+            .send()
+            .await
+            .expect("upload");
+    }
+    resubmit(app, c, parent, &path).await;
+    path.rsplit('/').next().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn places_go_to_the_service_territory_first_and_a_full_school_refuses() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        confirm_contacts(&app, &parent, "a@example.kz", "+7 701 111 22 33").await;
+        // The outside child applied first, the territory child second; one place.
+        let outside =
+            apply_to_small_school(&app, &parent, &f.parent_a, CHILD, "2020-03-15", false).await;
+        let inside = apply_to_small_school(
+            &app,
+            &parent,
+            &f.parent_a,
+            &valid_iin("2104016"),
+            "2021-04-01",
+            true,
+        )
+        .await;
+        let clerk = client();
+        sign_in(&app, &clerk, &f.clerk_b.auth).await;
+        let refused = decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_b.sign,
+            &outside,
+            &[("decision", "accept")],
+        )
+        .await;
+        assert!(
+            refused.contains("school-err-no-places"),
+            "the territory child comes first: {refused}"
+        );
+        decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_b.sign,
+            &inside,
+            &[("decision", "accept")],
+        )
+        .await;
+        let status = |id: &str| {
+            let store = app.store.clone();
+            let id: i64 = id.parse().expect("id");
+            async move {
+                store
+                    .application(id, store::applications::Scope::City)
+                    .await
+                    .expect("db")
+                    .expect("app")
+                    .status
+            }
+        };
+        assert_eq!(status(&inside).await, "accepted");
+        // Now the school is full: the outside child is refused with the referral.
+        let full = decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_b.sign,
+            &outside,
+            &[("decision", "accept")],
+        )
+        .await;
+        assert!(full.contains("school-err-no-places"));
+        decide_and_sign(
+            &app,
+            &clerk,
+            &f.clerk_b.sign,
+            &outside,
+            &[("decision", "refuse"), ("ground", "no_free_places")],
+        )
+        .await;
+        assert_eq!(status(&outside).await, "refused");
     }
 }

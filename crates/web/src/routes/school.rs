@@ -73,6 +73,9 @@ struct QueuePage<'a> {
     rows: Vec<QueueRow>,
     status: String,
     search: String,
+    language: String,
+    territory: String,
+    languages: Vec<(String, String)>,
     places: Vec<(String, i64, i64)>,
     is_director: bool,
 }
@@ -81,6 +84,12 @@ struct QueuePage<'a> {
 pub struct QueueQuery {
     #[serde(default)]
     status: String,
+    /// A language code, or empty for all.
+    #[serde(default)]
+    language: String,
+    /// `in`, `out`, or empty for both.
+    #[serde(default)]
+    territory: String,
     #[serde(default)]
     q: String,
 }
@@ -116,6 +125,12 @@ pub async fn queue(
     let needle = q.q.trim().to_lowercase();
     let mut rows: Vec<QueueRow> = apps
         .iter()
+        .filter(|a| q.language.is_empty() || a.language.as_deref() == Some(q.language.as_str()))
+        .filter(|a| match q.territory.as_str() {
+            "in" => a.in_territory,
+            "out" => !a.in_territory,
+            _ => true,
+        })
         .filter(|a| {
             needle.is_empty()
                 || a.child_iin.contains(&needle)
@@ -178,6 +193,15 @@ pub async fn queue(
         rows,
         status: q.status,
         search: q.q,
+        languages: state
+            .store
+            .school_places(school_id)
+            .await?
+            .iter()
+            .map(|p| (p.language.clone(), language_label(&ctx, Some(&p.language))))
+            .collect(),
+        language: q.language.clone(),
+        territory: q.territory.clone(),
         places,
         is_director,
     };
@@ -563,27 +587,12 @@ pub async fn sign_decision(
     if verified.signer.iin.as_deref() != Some(user.person.iin.as_str()) {
         return back("school-err-signed-by-other");
     }
-    // Places per language of instruction: a full school refuses, with the referral.
-    if d.accept {
-        let language = a.language.clone().unwrap_or_default();
-        let places = state
-            .store
-            .school_places(school_id)
-            .await?
-            .into_iter()
-            .find(|p| p.language == language)
-            .map(|p| p.places)
-            .unwrap_or(0);
-        let taken = state
-            .store
-            .applications_of_school(school_id, &["accepted", "admitted"])
-            .await?
-            .iter()
-            .filter(|x| x.language.as_deref() == Some(language.as_str()))
-            .count() as i64;
-        if taken >= places {
-            return back("school-err-no-places");
-        }
+    // Places per language of instruction, shared out by the campaign's allocation policy
+    // (territory first, or "3 + 1") among everyone accepted or still waiting for a decision:
+    // a child is accepted only while the policy gives them a place, and a full school refuses
+    // with "no free places" and the referral.
+    if d.accept && !has_place(&state, school_id, &a).await? {
+        return back("school-err-no-places");
     }
     let school = state.store.school(school_id).await?;
     let parent = state.store.person(a.parent_id).await?;
@@ -765,6 +774,51 @@ pub async fn sign_decision(
             Err(e.into())
         }
     }
+}
+
+async fn has_place(state: &AppState, school_id: i64, a: &ApplicationRecord) -> AppResult<bool> {
+    use domain::allocation::{AllocationDecision, Candidate, CandidateId, allocate};
+    let language = a.language.clone().unwrap_or_default();
+    let places = state
+        .store
+        .school_places(school_id)
+        .await?
+        .into_iter()
+        .find(|p| p.language == language)
+        .map(|p| u32::try_from(p.places).unwrap_or(0))
+        .unwrap_or(0);
+    let campaign = campaign_by_id(state, a.campaign_id).await?;
+    let same_class = |x: &&ApplicationRecord| {
+        x.language.as_deref() == Some(language.as_str()) && x.grade == a.grade
+    };
+    let competing = state
+        .store
+        .applications_of_school(
+            school_id,
+            &["submitted", "under_review", "accepted", "admitted"],
+        )
+        .await?;
+    // Accepted children keep their places; the rest are shared among those still waiting.
+    let taken = competing
+        .iter()
+        .filter(same_class)
+        .filter(|x| x.status == "accepted" || x.status == "admitted")
+        .count();
+    let places = places.saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX));
+    let candidates: Vec<Candidate> = competing
+        .iter()
+        .filter(same_class)
+        .filter(|x| x.status == "submitted" || x.status == "under_review")
+        .map(|x| Candidate {
+            id: CandidateId(x.id),
+            in_territory: x.in_territory,
+            applied_at: x.submitted_at.unwrap_or(x.created_at),
+        })
+        .collect();
+    let decisions = allocate(campaign.allocation_policy, places, &candidates);
+    Ok(decisions
+        .iter()
+        .any(|(id, d)| id.0 == a.id && matches!(d, AllocationDecision::Place { .. })))
 }
 
 fn title_key(kind: &str) -> String {
