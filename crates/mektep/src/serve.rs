@@ -135,7 +135,8 @@ pub async fn serve(c: Config) -> Result<(), String> {
     )
     .map_err(|e| format!("notify: {}", e.0))?;
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(worker.run(worker_stopped));
+    let worker = tokio::spawn(worker.run(worker_stopped.clone()));
+    let jobs = tokio::spawn(web::jobs::run(state.clone(), worker_stopped));
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
@@ -155,6 +156,7 @@ pub async fn serve(c: Config) -> Result<(), String> {
     // outbox for the next start.
     let _ = stop_worker.send(true);
     let _ = worker.await;
+    let _ = jobs.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -423,6 +423,24 @@ impl Store {
         }))
     }
 
+    /// A campaign's applications in one status (for reminders).
+    pub async fn applications_in_status(
+        &self,
+        campaign_id: i64,
+        status: &str,
+    ) -> Result<Vec<ApplicationRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE campaign_id = $1 AND status = $2 ORDER BY id"
+        );
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(campaign_id)
+                .bind(status)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     pub async fn application_events(&self, id: i64) -> Result<Vec<ApplicationEvent>, StoreError> {
         Ok(with_pool!(&self.read, |pool| {
             sqlx::query_as::<_, ApplicationEvent>(

@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod eds;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod notices;
 pub mod pages;
 pub mod routes;
@@ -100,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/campaigns/{id}", post(routes::admin::update_campaign))
         .route("/admin/staff", get(routes::admin::staff).post(routes::admin::grant))
         .route("/admin/staff/{id}/revoke", post(routes::admin::revoke))
+        .route("/admin/outbox", get(routes::admin::delivery_log))
+        .route("/admin/outbox/{id}/resend", post(routes::admin::resend))
         .route("/static/{name}", get(routes::assets::asset))
         .layer(DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::from_fn(security::refuse_cross_site))

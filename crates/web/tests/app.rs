@@ -23,6 +23,7 @@ struct Person {
 struct App {
     base: String,
     store: Store,
+    state: AppState,
     _dir: TempDir,
 }
 
@@ -138,7 +139,7 @@ async fn start(backend: &(String, Option<String>)) -> App {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app = web::router(state);
+    let app = web::router(state.clone());
     tokio::spawn(async move {
         let _ = axum::serve(
             listener,
@@ -149,6 +150,7 @@ async fn start(backend: &(String, Option<String>)) -> App {
     App {
         base: format!("http://{addr}"),
         store,
+        state,
         _dir: TempDir(dir),
     }
 }
@@ -1825,5 +1827,112 @@ async fn places_go_to_the_service_territory_first_and_a_full_school_refuses() {
         )
         .await;
         assert_eq!(status(&outside).await, "refused");
+    }
+}
+
+#[tokio::test]
+async fn unsubmitted_drafts_are_reminded_once_and_the_administrator_sees_and_resends_messages() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        confirm_contacts(&app, &parent, "a@example.kz", "+7 701 111 22 33").await;
+        let (_, html) = page(&parent, &format!("{}/applications/new", app.base)).await;
+        let csrf = csrf_of(&html);
+        parent
+            .post(format!("{}/applications/new", app.base))
+            .form(&form(&csrf, CHILD, "2020-03-15"))
+            .send()
+            .await
+            .expect("draft");
+        let now = Utc::now();
+        // Far from the close: no reminder.
+        assert_eq!(web::jobs::run_once(&app.state, now).await.expect("jobs"), 0);
+        // The administrator brings the close to two days from now.
+        let admin = client();
+        sign_in(&app, &admin, &f.admin.auth).await;
+        let (_, campaigns) = page(&admin, &format!("{}/admin/campaigns", app.base)).await;
+        let admin_csrf = csrf_of(&campaigns);
+        let today = web::service::local_time(now).date();
+        let opens = campaigns
+            .split("name=\"opens\" value=\"")
+            .nth(1)
+            .expect("opens")
+            .split('"')
+            .next()
+            .expect("end")
+            .to_owned();
+        let closes = (today + chrono::Duration::days(2)).to_string();
+        let r = admin
+            .post(format!("{}/admin/campaigns/1", app.base))
+            .form(&[
+                ("csrf", admin_csrf.as_str()),
+                ("opens", opens.as_str()),
+                ("closes", closes.as_str()),
+                ("other_until", closes.as_str()),
+                ("deadline_days", "5"),
+            ])
+            .send()
+            .await
+            .expect("campaign");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("admin-saved"),
+            "{:?}",
+            r.headers()["location"]
+        );
+        for _ in 0..2 {
+            web::jobs::run_once(&app.state, now).await.expect("jobs");
+        }
+        let reminders: Vec<_> = app
+            .store
+            .outbox_log(&Default::default(), 100)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|m| m.kind == "draft-reminder")
+            .collect();
+        assert_eq!(
+            reminders.len(),
+            2,
+            "once per contact, despite two runs: {reminders:?}"
+        );
+        // The delivery log, and a resend that adds a copy.
+        let (code, log) = page(&admin, &format!("{}/admin/outbox", app.base)).await;
+        assert_eq!(code, 200);
+        assert!(log.contains("+77011112233"));
+        assert_eq!(
+            page(&parent, &format!("{}/admin/outbox", app.base)).await.0,
+            404
+        );
+        let before = app
+            .store
+            .outbox_log(&Default::default(), 100)
+            .await
+            .expect("outbox")
+            .len();
+        let r = admin
+            .post(format!(
+                "{}/admin/outbox/{}/resend",
+                app.base, reminders[0].id
+            ))
+            .form(&[("csrf", admin_csrf.as_str())])
+            .send()
+            .await
+            .expect("resend");
+        assert_eq!(r.status(), 303);
+        let after = app
+            .store
+            .outbox_log(&Default::default(), 100)
+            .await
+            .expect("outbox")
+            .len();
+        assert!(
+            after >= before,
+            "a resend keeps the original and may add a copy"
+        );
     }
 }

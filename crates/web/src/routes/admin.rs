@@ -426,3 +426,95 @@ pub async fn revoke(
         .await?;
     Ok(back("/admin/staff", "admin-saved"))
 }
+
+pub struct DeliveryRow {
+    pub id: i64,
+    pub at: String,
+    pub channel: String,
+    pub recipient: String,
+    pub kind: String,
+    pub status: String,
+    pub status_code: String,
+    pub attempts: i64,
+    pub last_error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_outbox.html")]
+struct DeliveryPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<DeliveryRow>,
+    counts: store::outbox::OutboxCounts,
+    status: String,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeliveryQuery {
+    #[serde(default)]
+    status: String,
+    notice: Option<String>,
+}
+
+/// The delivery log: every message, its channel, attempts, last error, delivered or given up.
+pub async fn delivery_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DeliveryQuery>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let filter = store::outbox::OutboxFilter {
+        status: store::outbox::OutboxStatus::parse(&q.status),
+        ..Default::default()
+    };
+    let rows = state
+        .store
+        .outbox_log(&filter, 200)
+        .await?
+        .into_iter()
+        .map(|m| DeliveryRow {
+            id: m.id,
+            at: local_time(m.created_at)
+                .format("%d.%m.%Y %H:%M")
+                .to_string(),
+            channel: ctx.t(&format!("outbox-channel-{}", m.channel.as_str())),
+            recipient: m.recipient,
+            kind: m.kind,
+            status: ctx.t(&format!("outbox-status-{}", m.status.as_str())),
+            status_code: m.status.as_str().to_owned(),
+            attempts: m.attempts,
+            last_error: m.last_error.unwrap_or_default(),
+        })
+        .collect();
+    let counts = state.store.outbox_counts().await?;
+    let notice = q
+        .notice
+        .as_deref()
+        .filter(|k| k.starts_with("admin-"))
+        .map(|k| ctx.t(k));
+    Ok(render(
+        &ctx,
+        &DeliveryPage {
+            ctx: &ctx,
+            rows,
+            counts,
+            status: q.status,
+            notice,
+        },
+    ))
+}
+
+pub async fn resend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    ctx.check_csrf(&f.csrf)?;
+    admin(&ctx)?;
+    state
+        .store
+        .resend(id, &ctx.actor(), &ctx.source, Utc::now())
+        .await?;
+    Ok(back("/admin/outbox", "admin-resent"))
+}
