@@ -307,3 +307,4 @@ admin-outbox-attempts = Attempts
 admin-outbox-error = Last error
 admin-outbox-resend = Send again
 admin-resent = The message is queued to be sent again.
+nav-contacts = My contacts

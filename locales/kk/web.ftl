@@ -307,3 +307,4 @@ admin-outbox-attempts = Әрекеттер
 admin-outbox-error = Соңғы қате
 admin-outbox-resend = Қайта жіберу
 admin-resent = Хабарлама қайта жіберуге қойылды.
+nav-contacts = Байланыс деректерім

@@ -307,3 +307,4 @@ admin-outbox-attempts = Попытки
 admin-outbox-error = Последняя ошибка
 admin-outbox-resend = Отправить снова
 admin-resent = Сообщение поставлено на повторную отправку.
+nav-contacts = Мои контакты

@@ -1900,6 +1900,28 @@ async fn unsubmitted_drafts_are_reminded_once_and_the_administrator_sees_and_res
             2,
             "once per contact, despite two runs: {reminders:?}"
         );
+        // Staff who gave an e-mail get the daily summary of their school's queue, once a day.
+        let clerk = client();
+        sign_in(&app, &clerk, &f.clerk_a.auth).await;
+        confirm_contacts(&app, &clerk, "clerk@school1.kz", "+7 702 000 11 22").await;
+        let tuesday_morning = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 1, 5, 0, 0)
+            .single()
+            .expect("time");
+        for _ in 0..2 {
+            web::jobs::run_once(&app.state, tuesday_morning)
+                .await
+                .expect("jobs");
+        }
+        let summaries: Vec<_> = app
+            .store
+            .outbox_log(&Default::default(), 100)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|m| m.kind == "staff-summary")
+            .collect();
+        assert_eq!(summaries.len(), 1, "{summaries:?}");
+        assert_eq!(summaries[0].recipient, "clerk@school1.kz");
         // The delivery log, and a resend that adds a copy.
         let (code, log) = page(&admin, &format!("{}/admin/outbox", app.base)).await;
         assert_eq!(code, 200);
