@@ -308,3 +308,6 @@ admin-outbox-error = Last error
 admin-outbox-resend = Send again
 admin-resent = The message is queued to be sent again.
 nav-contacts = My contacts
+app-err-image-broken = The image cannot be opened: the file is damaged or incomplete. Save it again and upload it.
+app-err-image-too-large = The image is too large (over 8000 pixels). Make it smaller and upload it again.
+app-err-photo-shape = The photo must have the 3×4 shape (portrait, width about three quarters of the height).

@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod eds;
 pub mod error;
 pub mod i18n;
+pub mod images;
 pub mod jobs;
 pub mod notices;
 pub mod pages;

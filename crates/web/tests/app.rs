@@ -450,7 +450,7 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
         );
 
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
+        let png = photo();
         // Refused by content, whatever the name says.
         let evil = reqwest::multipart::Form::new()
             .text("csrf", csrf.clone())
@@ -472,6 +472,38 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
                 .unwrap_or("")
                 .contains("app-err-format")
         );
+        // A landscape picture is no 3×4 photo, and a cut-off image is refused.
+        let mut landscape = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(40, 30)
+            .write_to(&mut landscape, image::ImageFormat::Png)
+            .expect("png");
+        let truncated = png[..png.len() / 2].to_vec();
+        for (data, error) in [
+            (landscape.into_inner(), "app-err-photo-shape"),
+            (truncated, "app-err-image-broken"),
+        ] {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("kind", "photo_3x4")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(data).file_name("photo.png"),
+                );
+            let r = c
+                .post(format!("{app_url}/documents"))
+                .multipart(form)
+                .send()
+                .await
+                .expect("upload");
+            assert!(
+                r.headers()["location"]
+                    .to_str()
+                    .unwrap_or("")
+                    .contains(error),
+                "{error}: {:?}",
+                r.headers()["location"]
+            );
+        }
         for (kind, data) in [
             ("health_063u", &pdf),
             ("health_026u3", &pdf),
@@ -876,7 +908,7 @@ async fn apply_and_submit(
         .expect("location")
         .to_owned();
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
+    let png = photo();
     for (kind, data) in [
         ("health_063u", &pdf),
         ("health_026u3", &pdf),
@@ -1648,7 +1680,7 @@ async fn a_clerk_registers_a_paper_application_with_scans_and_accepts_it() {
             404
         );
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
+        let png = photo();
         for (kind, data) in [
             ("health_063u", &pdf),
             ("health_026u3", &pdf),
@@ -1729,7 +1761,7 @@ async fn apply_to_small_school(
         .expect("location")
         .to_owned();
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1e\0\0\0(\x08\x02\0\0\0".to_vec();
+    let png = photo();
     for (kind, data) in [
         ("health_063u", &pdf),
         ("health_026u3", &pdf),
@@ -1957,4 +1989,13 @@ async fn unsubmitted_drafts_are_reminded_once_and_the_administrator_sees_and_res
             "a resend keeps the original and may add a copy"
         );
     }
+}
+
+/// A real 3×4 photo (30 × 40 pixels), as the upload checks decode every image.
+fn photo() -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(30, 40, image::Rgb([200, 30, 30]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
 }

@@ -838,12 +838,23 @@ pub(crate) async fn read_upload(
         .attachments
         .check_upload(&data[..data.len().min(64)], data.len() as u64, already)
     {
-        Ok(format) => Ok(Ok(CheckedUpload {
-            kind,
-            name,
-            data,
-            format,
-        })),
+        Ok(format) => {
+            // Images are decoded and written again (CPU work: off the async workers).
+            let is_photo = kind == domain::campaign::DocumentKind::PHOTO_3X4.as_str();
+            let cleaned =
+                tokio::task::spawn_blocking(move || crate::images::clean(format, &data, is_photo))
+                    .await
+                    .map_err(|e| AppError::internal("image check", e))?;
+            Ok(match cleaned {
+                Ok(clean) => Ok(CheckedUpload {
+                    kind,
+                    name,
+                    data: Bytes::from(clean),
+                    format,
+                }),
+                Err(key) => Err(key),
+            })
+        }
         Err(e) => Ok(Err(match e {
             domain::campaign::AttachmentError::FileTooLarge { .. } => "app-err-file-too-large",
             domain::campaign::AttachmentError::TotalTooLarge { .. } => "app-err-total-too-large",
