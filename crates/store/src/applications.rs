@@ -423,6 +423,22 @@ impl Store {
         }))
     }
 
+    /// Every application of a campaign that reached a school (for reports).
+    pub async fn submitted_applications(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<ApplicationRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE campaign_id = $1 AND submitted_at IS NOT NULL ORDER BY submitted_at"
+        );
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, ApplicationRecord>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(campaign_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// A campaign's applications in one status (for reminders).
     pub async fn applications_in_status(
         &self,

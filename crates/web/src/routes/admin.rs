@@ -518,3 +518,222 @@ pub async fn resend(
         .await?;
     Ok(back("/admin/outbox", "admin-resent"))
 }
+
+pub struct ReportRow {
+    pub school: String,
+    pub language: String,
+    pub applied: usize,
+    pub accepted: usize,
+    pub refused: usize,
+    pub places_left: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_reports.html")]
+struct ReportsPage<'a> {
+    ctx: &'a Ctx,
+    per_day: String,
+    on_time: String,
+    rows: Vec<ReportRow>,
+}
+
+/// The campaign in figures: per school and language, per day, receipts on time.
+async fn report(
+    state: &AppState,
+    ctx: &Ctx,
+) -> AppResult<(Vec<(String, f64)>, Vec<(String, f64)>, Vec<ReportRow>)> {
+    let (campaign_id, _) = crate::service::current_campaign(state).await?;
+    let apps = state.store.submitted_applications(campaign_id).await?;
+    let mut per_day: std::collections::BTreeMap<NaiveDate, f64> = std::collections::BTreeMap::new();
+    for a in &apps {
+        if let Some(t) = a.submitted_at {
+            *per_day.entry(local_time(t).date()).or_default() += 1.0;
+        }
+    }
+    let per_day = per_day
+        .into_iter()
+        .map(|(d, n)| (d.format("%d.%m").to_string(), n))
+        .collect();
+    let decided: Vec<_> = apps
+        .iter()
+        .filter(|a| a.decided_at.is_some() && a.deadline.is_some())
+        .collect();
+    let late = decided
+        .iter()
+        .filter(|a| a.decided_at.map(|t| local_time(t).date()) > a.deadline)
+        .count();
+    let on_time = vec![
+        (ctx.t("report-on-time"), (decided.len() - late) as f64),
+        (ctx.t("report-late"), late as f64),
+    ];
+    let mut rows = Vec::new();
+    for school in state.store.schools().await? {
+        for p in state.store.school_places(school.id).await? {
+            let of = |statuses: &[&str]| {
+                apps.iter()
+                    .filter(|a| {
+                        a.school_id == Some(school.id)
+                            && a.language.as_deref() == Some(p.language.as_str())
+                            && statuses.contains(&a.status.as_str())
+                    })
+                    .count()
+            };
+            let accepted = of(&["accepted", "admitted"]);
+            rows.push(ReportRow {
+                school: school.name(ctx.lang.code()).to_owned(),
+                language: crate::routes::school::language_label(ctx, Some(&p.language)),
+                applied: apps
+                    .iter()
+                    .filter(|a| {
+                        a.school_id == Some(school.id)
+                            && a.language.as_deref() == Some(p.language.as_str())
+                    })
+                    .count(),
+                accepted,
+                refused: of(&["refused"]),
+                places_left: p.places - accepted as i64,
+            });
+        }
+    }
+    Ok((per_day, on_time, rows))
+}
+
+pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    admin(&ctx)?;
+    let (per_day, on_time, rows) = report(&state, &ctx).await?;
+    let opts = |description: String| docs::ChartOptions {
+        description,
+        no_data_text: ctx.t("report-no-data"),
+        ..Default::default()
+    };
+    let page = ReportsPage {
+        ctx: &ctx,
+        per_day: docs::line_chart_svg(
+            &ctx.t("report-per-day"),
+            &per_day,
+            &opts(ctx.t("report-per-day-desc")),
+        ),
+        on_time: docs::bar_chart_svg(
+            &ctx.t("report-on-time-title"),
+            &on_time,
+            &opts(ctx.t("report-on-time-desc")),
+        ),
+        rows,
+    };
+    Ok(render(&ctx, &page))
+}
+
+pub async fn reports_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(format): Path<String>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let (_, _, rows) = report(&state, &ctx).await?;
+    let table = docs::Table {
+        headers: [
+            "app-school",
+            "app-language",
+            "report-applied",
+            "report-accepted",
+            "report-refused",
+            "report-places-left",
+        ]
+        .iter()
+        .map(|k| ctx.t(k))
+        .collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    docs::Cell::Text(r.school),
+                    docs::Cell::Text(r.language),
+                    docs::Cell::Number(r.applied as f64),
+                    docs::Cell::Number(r.accepted as f64),
+                    docs::Cell::Number(r.refused as f64),
+                    docs::Cell::Number(r.places_left as f64),
+                ]
+            })
+            .collect(),
+    };
+    let (body, content_type) = match format.as_str() {
+        "csv" => (docs::to_csv(&table), "text/csv; charset=utf-8"),
+        "xlsx" => (
+            docs::to_xlsx(&table, "report").map_err(|e| AppError::internal("xlsx", e))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    let mut r = body.into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"report.{format}\""))
+    {
+        r.headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub details: String,
+    pub source: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<AuditRow>,
+    actor: String,
+    object: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    object: String,
+}
+
+/// The audit log, newest first, searchable by actor and object.
+pub async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    admin(&ctx)?;
+    let rows = state
+        .store
+        .audit_search(q.actor.trim(), q.object.trim(), 200)
+        .await?
+        .into_iter()
+        .map(|r| AuditRow {
+            id: r.id,
+            at: local_time(r.at).format("%d.%m.%Y %H:%M:%S").to_string(),
+            actor: r.actor,
+            action: r.action,
+            object: r.object,
+            details: r.details.chars().take(200).collect(),
+            source: r.source,
+        })
+        .collect();
+    Ok(render(
+        &ctx,
+        &AuditPage {
+            ctx: &ctx,
+            rows,
+            actor: q.actor,
+            object: q.object,
+        },
+    ))
+}
