@@ -439,6 +439,52 @@ impl Store {
         }))
     }
 
+    /// Moves the deadlines of applications awaiting a decision (after the working calendar
+    /// changed); returns how many moved. Each change is audited.
+    pub async fn move_deadlines(
+        &self,
+        changes: &[(i64, NaiveDate)],
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut moved = 0;
+        for (id, deadline) in changes {
+            let n = with_tx!(&mut tx, |conn| {
+                sqlx::query(
+                    "UPDATE applications SET deadline = $1, updated_at = $2 \
+                     WHERE id = $3 AND status IN ('submitted', 'under_review') AND deadline <> $1",
+                )
+                .bind(*deadline)
+                .bind(now)
+                .bind(*id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+            });
+            if n > 0 {
+                moved += 1;
+                let object = format!("application:{id}");
+                let details = format!("deadline {deadline}");
+                audit::append(
+                    &mut tx,
+                    &AuditEntry {
+                        actor,
+                        action: "move_deadline",
+                        object: &object,
+                        details: &details,
+                        source,
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
     /// A campaign's applications in one status (for reminders).
     pub async fn applications_in_status(
         &self,

@@ -188,11 +188,43 @@ pub async fn set_day(
         .set_calendar_day(day, kind, &note, &ctx.actor(), &ctx.source, Utc::now())
         .await?;
     state.cache.invalidate();
+    // The deadlines of pending applications follow the calendar.
+    follow_calendar(&state, &ctx).await?;
     Ok(Redirect::to(&format!(
         "/admin/calendar?year={}&notice=admin-saved",
         day.year()
     ))
     .into_response())
+}
+
+/// Recomputes the deadlines of every application awaiting a decision from its day of receipt,
+/// by the calendar as it now stands.
+async fn follow_calendar(state: &AppState, ctx: &Ctx) -> AppResult<usize> {
+    let calendar = working_calendar(state).await?;
+    let mut changes = Vec::new();
+    for record in state.store.campaigns().await? {
+        let c: Campaign = serde_json::from_str(&record.rules)
+            .map_err(|e| AppError::internal("campaign rules", e))?;
+        for status in ["submitted", "under_review"] {
+            for a in state
+                .store
+                .applications_in_status(record.id, status)
+                .await?
+            {
+                if let (Some(received), Some(old)) = (a.received_on, a.deadline) {
+                    let start = received.and_time(chrono::NaiveTime::MIN);
+                    let new = calendar.add_working_days(start, c.receipt_deadline_working_days);
+                    if new != old {
+                        changes.push((a.id, new));
+                    }
+                }
+            }
+        }
+    }
+    Ok(state
+        .store
+        .move_deadlines(&changes, &ctx.actor(), &ctx.source, Utc::now())
+        .await?)
 }
 
 pub struct CampaignRow {
@@ -290,6 +322,7 @@ pub async fn update_campaign(
         .update_campaign_rules(id, &rules, &ctx.actor(), &ctx.source, Utc::now())
         .await?;
     state.cache.invalidate();
+    follow_calendar(&state, &ctx).await?;
     Ok(back("/admin/campaigns", "admin-saved"))
 }
 
