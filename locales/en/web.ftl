@@ -329,3 +329,32 @@ admin-audit-hint = Every change and every staff view of personal data is recorde
 admin-audit-actor = Who
 admin-audit-object = Object
 admin-audit-source = From
+admin-schools = Schools and territories
+admin-places = Places (language=count)
+admin-import-schools = Import schools from CSV
+admin-import-schools-format = Columns: bin; name_kk; name_ru; address; phone; email; places (e.g. kk=75 ru=50). An exported file can be edited and imported back.
+admin-import-file = CSV file
+admin-import-preview = Preview
+admin-territories = Service territories
+admin-overlaps = Houses given to more than one school
+admin-uncovered = Streets no school serves
+admin-import-territories = Import territories from CSV
+admin-import-territories-format = Columns: bin; street_kk; street_ru; house_from; house_to.
+admin-import-summary = Rows to accept: { $accepted }, rejected: { $rejected }.
+admin-import-line = Line
+admin-import-row = Content
+admin-import-verdict = Verdict
+admin-import-ok = fine
+admin-import-apply = Apply all
+admin-import-fix = A file is applied whole only: correct the errors and upload it again.
+import-applied = The file was applied whole.
+import-refused = The file was not applied: it has rows with errors. Nothing was changed.
+import-err-duplicate = The BIN appears twice in the file
+import-err-name = The name is needed in Kazakh and Russian
+import-err-places = Places are written like "kk=75 ru=50"
+import-err-unknown-school = No school has this BIN
+import-err-street = The street name is needed in Kazakh and Russian
+import-err-houses = House numbers from 1 to 9999, "from" not above "to"
+import-err-too-large = The file is too large (2 MB at most).
+import-err-encoding = The file must be UTF-8.
+territory-overlap = { $street }, houses { $from }–{ $to }: { $first } and { $second }

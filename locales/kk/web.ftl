@@ -329,3 +329,32 @@ admin-audit-hint = Әрбір өзгеріс пен қызметкердің д�
 admin-audit-actor = Кім
 admin-audit-object = Нысан
 admin-audit-source = Қайдан
+admin-schools = Мектептер мен аумақтар
+admin-places = Орындар (тіл=саны)
+admin-import-schools = Мектептерді CSV-дан жүктеу
+admin-import-schools-format = Бағандар: bin; name_kk; name_ru; address; phone; email; places (мысалы, kk=75 ru=50). Экспортталған файлды өңдеп, қайта жүктеуге болады.
+admin-import-file = CSV файл
+admin-import-preview = Алдын ала қарау
+admin-territories = Қызмет көрсету аумақтары
+admin-overlaps = Бірнеше мектепке берілген үйлер
+admin-uncovered = Ешбір мектепке бекітілмеген көшелер
+admin-import-territories = Аумақтарды CSV-дан жүктеу
+admin-import-territories-format = Бағандар: bin; street_kk; street_ru; house_from; house_to.
+admin-import-summary = Қабылданатын жолдар: { $accepted }, қабылданбайтын жолдар: { $rejected }.
+admin-import-line = Жол
+admin-import-row = Мазмұны
+admin-import-verdict = Нәтиже
+admin-import-ok = дұрыс
+admin-import-apply = Барлығын енгізу
+admin-import-fix = Файл толығымен ғана енгізіледі: қателерді түзетіп, қайта жүктеңіз.
+import-applied = Файл толығымен енгізілді.
+import-refused = Файл енгізілмеді: онда қате жолдар бар. Ештеңе өзгертілмеді.
+import-err-duplicate = БСН файлда екі рет кездеседі
+import-err-name = Атауы қазақ және орыс тілдерінде қажет
+import-err-places = Орындар «kk=75 ru=50» түрінде жазылуы керек
+import-err-unknown-school = Мұндай БСН-мен мектеп жоқ
+import-err-street = Көше атауы қазақ және орыс тілдерінде қажет
+import-err-houses = Үй нөмірлері 1–9999 аралығында, «бастап» «дейін»-нен артық емес
+import-err-too-large = Файл тым үлкен (2 МБ-тан аспауы тиіс).
+import-err-encoding = Файл UTF-8 кодтауында болуы керек.
+territory-overlap = { $street }, { $from }–{ $to } үйлер: { $first } және { $second }

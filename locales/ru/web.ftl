@@ -329,3 +329,32 @@ admin-audit-hint = Записывается каждое изменение и �
 admin-audit-actor = Кто
 admin-audit-object = Объект
 admin-audit-source = Откуда
+admin-schools = Школы и территории
+admin-places = Места (язык=число)
+admin-import-schools = Загрузка школ из CSV
+admin-import-schools-format = Колонки: bin; name_kk; name_ru; address; phone; email; places (например, kk=75 ru=50). Экспортированный файл можно отредактировать и загрузить обратно.
+admin-import-file = CSV-файл
+admin-import-preview = Предварительный просмотр
+admin-territories = Территории обслуживания
+admin-overlaps = Дома, закреплённые за несколькими школами
+admin-uncovered = Улицы, не закреплённые ни за одной школой
+admin-import-territories = Загрузка территорий из CSV
+admin-import-territories-format = Колонки: bin; street_kk; street_ru; house_from; house_to.
+admin-import-summary = Строк будет принято: { $accepted }, отклонено: { $rejected }.
+admin-import-line = Строка
+admin-import-row = Содержимое
+admin-import-verdict = Результат
+admin-import-ok = верно
+admin-import-apply = Применить всё
+admin-import-fix = Файл применяется только целиком: исправьте ошибки и загрузите снова.
+import-applied = Файл применён целиком.
+import-refused = Файл не применён: в нём есть ошибочные строки. Ничего не изменено.
+import-err-duplicate = БИН встречается в файле дважды
+import-err-name = Нужно название на казахском и русском
+import-err-places = Места записываются как «kk=75 ru=50»
+import-err-unknown-school = Школы с таким БИН нет
+import-err-street = Нужно название улицы на казахском и русском
+import-err-houses = Номера домов от 1 до 9999, «с» не больше «по»
+import-err-too-large = Файл слишком большой (не более 2 МБ).
+import-err-encoding = Файл должен быть в кодировке UTF-8.
+territory-overlap = { $street }, дома { $from }–{ $to }: { $first } и { $second }

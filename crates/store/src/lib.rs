@@ -28,7 +28,10 @@ pub use blobs::{BlobStore, StoredBlob};
 pub use challenges::{Challenge, ChallengeRefusal};
 pub use error::StoreError;
 pub use people::{ContactConfirmation, Person, StaffRole, StaffRoleKind};
-pub use reference::{CampaignRecord, NewSchool, School, SchoolPlaces, Street, TerritoryRange};
+pub use reference::{
+    CampaignRecord, NewSchool, School, SchoolImport, SchoolPlaces, Street, TerritoryImport,
+    TerritoryRange,
+};
 pub use sessions::SessionRecord;
 
 use std::str::FromStr;

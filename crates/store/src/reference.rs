@@ -86,6 +86,28 @@ pub struct NewSchool<'a> {
     pub places: &'a [(&'a str, i64)],
 }
 
+/// A row of an import of schools, already parsed and checked.
+#[derive(Clone, Debug)]
+pub struct SchoolImport {
+    pub bin: String,
+    pub name_kk: String,
+    pub name_ru: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub places: Vec<(String, i64)>,
+}
+
+/// A row of an import of service territories.
+#[derive(Clone, Debug)]
+pub struct TerritoryImport {
+    pub school_bin: String,
+    pub street_kk: String,
+    pub street_ru: String,
+    pub house_from: i64,
+    pub house_to: i64,
+}
+
 const SCHOOL_COLUMNS: &str = "id, bin, name_kk, name_ru, address, phone, email, design_capacity";
 
 impl Store {
@@ -392,5 +414,136 @@ impl Store {
         )
         .await?;
         tx.commit().await
+    }
+
+    /// Creates or updates schools by BIN, with their places, all in one transaction: an
+    /// import applies whole or not at all.
+    pub async fn import_schools(
+        &self,
+        rows: &[SchoolImport],
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        for r in rows {
+            let id: i64 = with_tx!(&mut tx, |conn| {
+                sqlx::query_scalar(
+                    "INSERT INTO schools (bin, name_kk, name_ru, address, phone, email, design_capacity, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
+                     ON CONFLICT (bin) DO UPDATE SET name_kk = excluded.name_kk, name_ru = excluded.name_ru, \
+                     address = excluded.address, phone = excluded.phone, email = excluded.email RETURNING id",
+                )
+                .bind(&r.bin)
+                .bind(&r.name_kk)
+                .bind(&r.name_ru)
+                .bind(&r.address)
+                .bind(&r.phone)
+                .bind(&r.email)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?
+            });
+            with_tx!(&mut tx, |conn| {
+                sqlx::query("DELETE FROM school_places WHERE school_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                for (language, places) in &r.places {
+                    sqlx::query("INSERT INTO school_places (school_id, language, places) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(language)
+                        .bind(*places)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                }
+            });
+            let object = format!("school:{id}");
+            audit::append(
+                &mut tx,
+                &AuditEntry {
+                    actor,
+                    action: "import_school",
+                    object: &object,
+                    details: &r.bin,
+                    source,
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    /// Adds service-territory ranges (streets created as needed), all in one transaction.
+    /// `Conflict("unknown_school")` if a BIN names no school.
+    pub async fn import_territories(
+        &self,
+        rows: &[TerritoryImport],
+        actor: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        for r in rows {
+            let school: Option<i64> = with_tx!(&mut tx, |conn| {
+                sqlx::query_scalar("SELECT id FROM schools WHERE bin = $1")
+                    .bind(&r.school_bin)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            });
+            let Some(school) = school else {
+                return Err(StoreError::Conflict("unknown_school"));
+            };
+            let street: Option<i64> = with_tx!(&mut tx, |conn| {
+                sqlx::query_scalar("SELECT id FROM streets WHERE name_kk = $1")
+                    .bind(&r.street_kk)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            });
+            let street = match street {
+                Some(id) => id,
+                None => with_tx!(&mut tx, |conn| {
+                    sqlx::query_scalar(
+                        "INSERT INTO streets (name_kk, name_ru) VALUES ($1, $2) RETURNING id",
+                    )
+                    .bind(&r.street_kk)
+                    .bind(&r.street_ru)
+                    .fetch_one(&mut *conn)
+                    .await?
+                }),
+            };
+            let id: i64 = with_tx!(&mut tx, |conn| {
+                sqlx::query_scalar("INSERT INTO territory_ranges (school_id, street_id, house_from, house_to) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(school)
+                    .bind(street)
+                    .bind(r.house_from)
+                    .bind(r.house_to)
+                    .fetch_one(&mut *conn)
+                    .await?
+            });
+            let object = format!("territory_range:{id}");
+            let details = format!(
+                "{} {} {}-{}",
+                r.school_bin, r.street_kk, r.house_from, r.house_to
+            );
+            audit::append(
+                &mut tx,
+                &AuditEntry {
+                    actor,
+                    action: "import_territory",
+                    object: &object,
+                    details: &details,
+                    source,
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
     }
 }

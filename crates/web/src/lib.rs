@@ -2,6 +2,7 @@
 //! little plain JavaScript where a browser must talk to NCALayer or show upload progress.
 //! Every page works without a single-page-app build.
 
+pub mod csv;
 pub mod ctx;
 pub mod eds;
 pub mod error;
@@ -106,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/reports", get(routes::admin::reports))
         .route("/admin/reports/export/{format}", get(routes::admin::reports_export))
         .route("/admin/audit", get(routes::admin::audit))
+        .route("/admin/schools", get(routes::imports::schools))
+        .route("/admin/schools/export/{format}", get(routes::imports::export))
+        .route("/admin/import/{what}", post(routes::imports::preview))
+        .route("/admin/import/{what}/apply", post(routes::imports::apply).layer(DefaultBodyLimit::max(4 * 1024 * 1024)))
         .route("/admin/outbox/{id}/resend", post(routes::admin::resend))
         .route("/static/{name}", get(routes::assets::asset))
         .layer(DefaultBodyLimit::max(max_form))

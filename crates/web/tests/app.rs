@@ -166,7 +166,7 @@ async fn seed(store: &Store) {
     let school = store
         .create_school(
             &NewSchool {
-                bin: "950140001002",
+                bin: "950140010007",
                 name_kk: "№1 мектеп",
                 name_ru: "Школа №1",
                 address: "Ақтөбе",
@@ -192,7 +192,7 @@ async fn seed(store: &Store) {
     let other_school = store
         .create_school(
             &NewSchool {
-                bin: "960240001018",
+                bin: "960240010002",
                 name_kk: "№2 мектеп",
                 name_ru: "Школа №2",
                 address: "Ақтөбе",
@@ -1998,4 +1998,128 @@ fn photo() -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Png)
         .expect("png");
     out.into_inner()
+}
+
+#[tokio::test]
+async fn schools_and_territories_import_whole_after_a_preview_or_not_at_all() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let admin = client();
+        sign_in(&app, &admin, &f.admin.auth).await;
+        let (_, html) = page(&admin, &format!("{}/admin/schools", app.base)).await;
+        let csrf = csrf_of(&html);
+        let exported = admin
+            .get(format!("{}/admin/schools/export/csv", app.base))
+            .send()
+            .await
+            .expect("export")
+            .text()
+            .await
+            .expect("csv");
+        assert!(exported.contains("950140010007"));
+        let preview = |csv: String, what: &'static str| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("list.csv"),
+                );
+            let admin = admin.clone();
+            let url = format!("{}/admin/import/{what}", app.base);
+            async move {
+                admin
+                    .post(url)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .expect("preview")
+                    .text()
+                    .await
+                    .expect("html")
+            }
+        };
+        let new_bin = {
+            let prefix = "9712400";
+            (0..10_000)
+                .find_map(|s| {
+                    let first = format!("{prefix}{s:04}");
+                    let digits: Vec<u8> = first.bytes().map(|b| b - b'0').collect();
+                    domain::ids::iin_check_digit(&<[u8; 11]>::try_from(digits).ok()?)
+                        .map(|c| format!("{first}{c}"))
+                })
+                .expect("a BIN")
+        };
+        // One bad row (a wrong BIN) and the file is not applied at all.
+        let bad = format!(
+            "{exported}\n{new_bin};№9 мектеп;Школа №9;Ақтөбе;;;kk=25\n123456789012;Жаман;Плохая;;;;kk=1\n"
+        );
+        let html = preview(bad.clone(), "schools").await;
+        assert!(
+            html.contains("tag refused") && !html.contains("/apply\""),
+            "rejected rows and no apply button"
+        );
+        let data = B64.encode(bad.as_bytes());
+        let r = admin
+            .post(format!("{}/admin/import/schools/apply", app.base))
+            .form(&[("csrf", csrf.as_str()), ("data", data.as_str())])
+            .send()
+            .await
+            .expect("apply");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("import-refused")
+        );
+        assert_eq!(app.store.schools().await.expect("schools").len(), 2);
+        // A clean file is applied whole.
+        let good = format!("{exported}\n{new_bin};№9 мектеп;Школа №9;Ақтөбе;;;kk=25 ru=25\n");
+        let html = preview(good.clone(), "schools").await;
+        assert!(!html.contains("tag refused") && html.contains("/admin/import/schools/apply"));
+        let data = B64.encode(good.as_bytes());
+        let r = admin
+            .post(format!("{}/admin/import/schools/apply", app.base))
+            .form(&[("csrf", csrf.as_str()), ("data", data.as_str())])
+            .send()
+            .await
+            .expect("apply");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("import-applied")
+        );
+        assert_eq!(app.store.schools().await.expect("schools").len(), 3);
+        // Territories: an overlap with school 1's houses is shown to the administrator.
+        let territories = format!(
+            "bin;street_kk;street_ru;house_from;house_to\n{new_bin};Әбілқайыр хан даңғылы;проспект Абулхаир хана;50;80\n{new_bin};Жаңа көше;Новая улица;1;20\n"
+        );
+        let data = B64.encode(territories.as_bytes());
+        assert!(
+            !preview(territories.clone(), "territories")
+                .await
+                .contains("tag refused")
+        );
+        admin
+            .post(format!("{}/admin/import/territories/apply", app.base))
+            .form(&[("csrf", csrf.as_str()), ("data", data.as_str())])
+            .send()
+            .await
+            .expect("apply");
+        let (_, html) = page(&admin, &format!("{}/admin/schools", app.base)).await;
+        assert!(
+            html.contains("50–60"),
+            "the overlap of houses 50–60 is reported"
+        );
+        // Only administrators import.
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        assert_eq!(
+            page(&parent, &format!("{}/admin/schools", app.base))
+                .await
+                .0,
+            404
+        );
+    }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cabinet;
 pub mod health;
 pub mod home;
+pub mod imports;
 pub mod order;
 pub mod paper;
 pub mod school;
