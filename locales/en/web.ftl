@@ -358,3 +358,7 @@ import-err-houses = House numbers from 1 to 9999, "from" not above "to"
 import-err-too-large = The file is too large (2 MB at most).
 import-err-encoding = The file must be UTF-8.
 territory-overlap = { $street }, houses { $from }–{ $to }: { $first } and { $second }
+admin-campaign-policy = How places are shared out
+admin-campaign-class-size = Largest class size
+admin-campaign-new = Open a campaign for the next school year (the standard's defaults)
+error-bad-request = The form that was sent is not filled in correctly. Reload the page and try again.

@@ -358,3 +358,7 @@ import-err-houses = Үй нөмірлері 1–9999 аралығында, «б�
 import-err-too-large = Файл тым үлкен (2 МБ-тан аспауы тиіс).
 import-err-encoding = Файл UTF-8 кодтауында болуы керек.
 territory-overlap = { $street }, { $from }–{ $to } үйлер: { $first } және { $second }
+admin-campaign-policy = Орындарды бөлу тәртібі
+admin-campaign-class-size = Сыныптағы балалардың ең көп саны
+admin-campaign-new = Келесі оқу жылына науқан ашу (стандарт бойынша)
+error-bad-request = Жіберілген форма дұрыс толтырылмаған. Бетті жаңартып, қайталаңыз.

@@ -358,3 +358,7 @@ import-err-houses = Номера домов от 1 до 9999, «с» не бол
 import-err-too-large = Файл слишком большой (не более 2 МБ).
 import-err-encoding = Файл должен быть в кодировке UTF-8.
 territory-overlap = { $street }, дома { $from }–{ $to }: { $first } и { $second }
+admin-campaign-policy = Порядок распределения мест
+admin-campaign-class-size = Наибольшее число детей в классе
+admin-campaign-new = Открыть кампанию на следующий учебный год (по стандарту)
+error-bad-request = Отправленная форма заполнена неверно. Обновите страницу и повторите.

@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(routes::admin::home))
         .route("/admin/calendar", get(routes::admin::calendar).post(routes::admin::set_day))
         .route("/admin/campaigns", get(routes::admin::campaigns))
+        .route("/admin/campaigns/new", post(routes::admin::create_campaign))
         .route("/admin/campaigns/{id}", post(routes::admin::update_campaign))
         .route("/admin/staff", get(routes::admin::staff).post(routes::admin::grant))
         .route("/admin/staff/{id}/revoke", post(routes::admin::revoke))

@@ -59,6 +59,27 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
+    // The framework's own refusals (a form that does not parse, a body too large) carry no
+    // ErrorPage: they get the same translated page as ours instead of plain English text.
+    if response.extensions().get::<ErrorPage>().is_none() {
+        let status = response.status();
+        let key = match status.as_u16() {
+            400 | 415 | 422 => Some("error-bad-request"),
+            413 => Some("error-payload-too-large"),
+            _ => None,
+        };
+        let plain = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|t| t.starts_with("text/plain"));
+        if let (Some(message_key), true) = (key, plain) {
+            response.extensions_mut().insert(ErrorPage {
+                status,
+                message_key,
+            });
+        }
+    }
     let Some(error) = response.extensions_mut().remove::<ErrorPage>() else {
         return response;
     };

@@ -778,6 +778,17 @@ async fn sign_in_refuses_sign_keys_replays_and_anonymous_access() {
             .expect("replay");
         let replay: serde_json::Value = replay.json().await.expect("json");
         assert_eq!(replay["error"], "auth-challenge-used");
+        // A form the framework cannot read gets the same translated page, not English text.
+        let r = client()
+            .post(format!("{}/login/demo", app.base))
+            .header("accept-language", "kk")
+            .body("person=not-a-number")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .expect("malformed");
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.expect("html").contains("Жіберілген форма"));
         // Anonymous visitors are sent to sign in.
         let anon = client();
         let r = anon

@@ -234,6 +234,8 @@ pub struct CampaignRow {
     pub closes: String,
     pub other_until: String,
     pub deadline_days: u32,
+    pub policy: String,
+    pub class_size: u32,
 }
 
 #[derive(Template)]
@@ -241,6 +243,7 @@ pub struct CampaignRow {
 struct CampaignsPage<'a> {
     ctx: &'a Ctx,
     campaigns: Vec<CampaignRow>,
+    policies: Vec<(String, String)>,
     notice: Option<String>,
 }
 
@@ -261,14 +264,21 @@ pub async fn campaigns(
             closes: c.first_grade_window.closes.to_string(),
             other_until: c.other_grades_until.to_string(),
             deadline_days: c.receipt_deadline_working_days,
+            policy: c.allocation_policy.as_str().to_owned(),
+            class_size: c.class_size_max,
         });
     }
     let notice = notice_text(&ctx, &q);
+    let policies = domain::allocation::AllocationPolicy::ALL
+        .iter()
+        .map(|p| (p.as_str().to_owned(), ctx.t(p.label_key())))
+        .collect();
     Ok(render(
         &ctx,
         &CampaignsPage {
             ctx: &ctx,
             campaigns: rows,
+            policies,
             notice,
         },
     ))
@@ -281,6 +291,10 @@ pub struct CampaignForm {
     closes: String,
     other_until: String,
     deadline_days: u32,
+    /// Unchanged when absent.
+    #[serde(default)]
+    policy: String,
+    class_size: Option<u32>,
 }
 
 /// Changes a campaign's dates. Its past is not rewritten: once the window opened, the opening
@@ -313,6 +327,15 @@ pub async fn update_campaign(
     c.first_grade_window.closes = closes;
     c.other_grades_until = other_until;
     c.receipt_deadline_working_days = f.deadline_days;
+    if !f.policy.is_empty() {
+        c.allocation_policy = match domain::allocation::AllocationPolicy::parse(&f.policy) {
+            Ok(p) => p,
+            Err(_) => return Ok(back("/admin/campaigns", "admin-err-kind")),
+        };
+    }
+    if let Some(size) = f.class_size {
+        c.class_size_max = size;
+    }
     if c.validate().is_err() {
         return Ok(back("/admin/campaigns", "admin-err-campaign"));
     }
@@ -323,6 +346,34 @@ pub async fn update_campaign(
         .await?;
     state.cache.invalidate();
     follow_calendar(&state, &ctx).await?;
+    Ok(back("/admin/campaigns", "admin-saved"))
+}
+
+/// Opens next year's campaign with the standard's defaults, to be adjusted before it opens.
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CsrfForm>,
+) -> AppResult<Response> {
+    ctx.check_csrf(&f.csrf)?;
+    admin(&ctx)?;
+    let latest = state.store.campaigns().await?.into_iter().next();
+    let year = match latest {
+        Some(r) => domain::ids::AcademicYear::parse(&r.academic_year)
+            .map_err(|e| AppError::internal("academic year", format!("{e:?}")))?
+            .next()
+            .map_err(|e| AppError::internal("academic year", format!("{e:?}")))?,
+        None => domain::ids::AcademicYear::next_intake_on_or_after(local_time(Utc::now()).date())
+            .map_err(|e| AppError::internal("academic year", format!("{e:?}")))?,
+    };
+    let campaign = Campaign::standard_defaults(year);
+    let rules =
+        serde_json::to_string(&campaign).map_err(|e| AppError::internal("campaign rules", e))?;
+    state
+        .store
+        .create_campaign(year.as_str(), &rules, &ctx.actor(), &ctx.source, Utc::now())
+        .await?;
+    state.cache.invalidate();
     Ok(back("/admin/campaigns", "admin-saved"))
 }
 
