@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/campaigns", get(routes::admin::campaigns))
         .route("/admin/campaigns/new", post(routes::admin::create_campaign))
         .route("/admin/campaigns/{id}", post(routes::admin::update_campaign))
+        .route("/admin/campaigns/{id}/documents", post(routes::admin::update_documents))
         .route("/admin/staff", get(routes::admin::staff).post(routes::admin::grant))
         .route("/admin/staff/{id}/revoke", post(routes::admin::revoke))
         .route("/admin/outbox", get(routes::admin::delivery_log))

@@ -2134,3 +2134,65 @@ async fn schools_and_territories_import_whole_after_a_preview_or_not_at_all() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_campaign_documents_are_data_the_administrator_edits() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let f = fixture();
+        let admin = client();
+        sign_in(&app, &admin, &f.admin.auth).await;
+        let (_, html) = page(&admin, &format!("{}/admin/campaigns", app.base)).await;
+        let csrf = csrf_of(&html);
+        // "At least" above "at most" is refused.
+        let r = admin
+            .post(format!("{}/admin/campaigns/1/documents", app.base))
+            .form(&[("csrf", csrf.as_str()), ("min_0", "3"), ("max_0", "1")])
+            .send()
+            .await
+            .expect("edit");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("admin-err-documents")
+        );
+        // Current practice's list: 065/u and the health passport instead of 063/u and 026/u-3.
+        let r = admin
+            .post(format!("{}/admin/campaigns/1/documents", app.base))
+            .form(&[("csrf", csrf.as_str()), ("preset", "practice")])
+            .send()
+            .await
+            .expect("preset");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("admin-saved")
+        );
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        confirm_contacts(&app, &parent, "a@example.kz", "+7 701 111 22 33").await;
+        let (_, html) = page(&parent, &format!("{}/applications/new", app.base)).await;
+        let csrf = csrf_of(&html);
+        let r = parent
+            .post(format!("{}/applications/new", app.base))
+            .form(&form(&csrf, CHILD, "2020-03-15"))
+            .send()
+            .await
+            .expect("create");
+        let (_, mine) = page(
+            &parent,
+            &format!(
+                "{}{}",
+                app.base,
+                r.headers()["location"].to_str().expect("location")
+            ),
+        )
+        .await;
+        assert!(
+            mine.contains("value=\"health_065u\"") && !mine.contains("value=\"health_063u\""),
+            "the parent is asked for the current list"
+        );
+    }
+}

@@ -236,6 +236,39 @@ pub struct CampaignRow {
     pub deadline_days: u32,
     pub policy: String,
     pub class_size: u32,
+    pub max_file_mb: u64,
+    pub max_total_mb: u64,
+    pub documents: Vec<RequirementRow>,
+}
+
+pub struct RequirementRow {
+    pub index: usize,
+    pub title: String,
+    pub condition: String,
+    pub min: u8,
+    pub max: u8,
+}
+
+/// A requirement's condition in words.
+fn condition_text(ctx: &Ctx, c: &domain::campaign::RequirementCondition) -> String {
+    use domain::campaign::RequirementCondition as C;
+    match c {
+        C::Always => ctx.t("cond-always"),
+        C::BornBefore(d) => ctx.ta(
+            "cond-born-before",
+            &[("date", d.format("%d.%m.%Y").to_string())],
+        ),
+        C::BornAbroad => ctx.t("cond-born-abroad"),
+        C::NotCitizen => ctx.t("cond-not-citizen"),
+        C::SpecialNeeds => ctx.t("cond-special-needs"),
+        C::Guardian => ctx.t("cond-guardian"),
+        C::NonResident => ctx.t("cond-non-resident"),
+        C::Any(all) => all
+            .iter()
+            .map(|c| condition_text(ctx, c))
+            .collect::<Vec<_>>()
+            .join(" / "),
+    }
 }
 
 #[derive(Template)]
@@ -266,6 +299,24 @@ pub async fn campaigns(
             deadline_days: c.receipt_deadline_working_days,
             policy: c.allocation_policy.as_str().to_owned(),
             class_size: c.class_size_max,
+            max_file_mb: c.attachments.max_file_bytes / (1024 * 1024),
+            max_total_mb: c.attachments.max_total_bytes / (1024 * 1024),
+            documents: c
+                .document_requirements
+                .iter()
+                .enumerate()
+                .map(|(index, r)| RequirementRow {
+                    index,
+                    title: r
+                        .kind
+                        .title_key()
+                        .map(|k| ctx.t(k))
+                        .unwrap_or_else(|| r.kind.as_str().to_owned()),
+                    condition: condition_text(&ctx, &r.condition),
+                    min: r.min_files,
+                    max: r.max_files,
+                })
+                .collect(),
         });
     }
     let notice = notice_text(&ctx, &q);
@@ -346,6 +397,67 @@ pub async fn update_campaign(
         .await?;
     state.cache.invalidate();
     follow_calendar(&state, &ctx).await?;
+    Ok(back("/admin/campaigns", "admin-saved"))
+}
+
+/// Edits what a campaign asks for: the set of documents (starting from the standard's or
+/// current practice's), how many files each, and the size limits. Applications already
+/// submitted keep what they were submitted with.
+pub async fn update_documents(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    ctx.check_csrf(&field("csrf").unwrap_or_default())?;
+    admin(&ctx)?;
+    let record = state.store.campaign(id).await?;
+    let mut c: Campaign =
+        serde_json::from_str(&record.rules).map_err(|e| AppError::internal("campaign rules", e))?;
+    match field("preset").as_deref() {
+        Some("standard") => c.document_requirements = domain::campaign::standard_documents(),
+        Some("practice") => {
+            c.document_requirements = domain::campaign::current_practice_documents()
+        }
+        _ => {
+            let mut kept = Vec::new();
+            for (i, mut r) in c.document_requirements.into_iter().enumerate() {
+                if field(&format!("remove_{i}")).is_some() {
+                    continue;
+                }
+                let number = |name: String| field(&name).and_then(|v| v.parse::<u8>().ok());
+                if let (Some(min), Some(max)) =
+                    (number(format!("min_{i}")), number(format!("max_{i}")))
+                {
+                    r.min_files = min;
+                    r.max_files = max;
+                }
+                kept.push(r);
+            }
+            c.document_requirements = kept;
+        }
+    }
+    const MIB: u64 = 1024 * 1024;
+    if let Some(mb) = field("max_file_mb").and_then(|v| v.parse::<u64>().ok()) {
+        c.attachments.max_file_bytes = mb.clamp(1, 50) * MIB;
+    }
+    if let Some(mb) = field("max_total_mb").and_then(|v| v.parse::<u64>().ok()) {
+        c.attachments.max_total_bytes = mb.clamp(1, 200) * MIB;
+    }
+    if c.validate().is_err() {
+        return Ok(back("/admin/campaigns", "admin-err-documents"));
+    }
+    let rules = serde_json::to_string(&c).map_err(|e| AppError::internal("campaign rules", e))?;
+    state
+        .store
+        .update_campaign_rules(id, &rules, &ctx.actor(), &ctx.source, Utc::now())
+        .await?;
+    state.cache.invalidate();
     Ok(back("/admin/campaigns", "admin-saved"))
 }
 
