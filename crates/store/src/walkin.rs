@@ -156,6 +156,22 @@ impl Store {
         }))
     }
 
+    /// Every ticket from `since` on, for the waiting and service report.
+    pub async fn walkin_tickets_since(
+        &self,
+        since: NaiveDate,
+    ) -> Result<Vec<WalkinTicket>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM walkin_tickets WHERE day >= $1 ORDER BY school_id, day, number"
+        );
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, WalkinTicket>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(since)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     pub async fn walkin_ticket(&self, ticket_id: i64) -> Result<Option<WalkinTicket>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM walkin_tickets WHERE id = $1");
         Ok(with_pool!(&self.read, |pool| {
