@@ -384,3 +384,5 @@ report-wait-within = wait ≤ 15 min
 report-wait-over = wait > 15 min
 report-service-within = service ≤ 15 min
 report-service-over = service > 15 min
+report-from = From
+report-to = To

@@ -384,3 +384,5 @@ report-wait-within = күту ≤ 15 мин
 report-wait-over = күту > 15 мин
 report-service-within = қызмет ≤ 15 мин
 report-service-over = қызмет > 15 мин
+report-from = Бастап
+report-to = Дейін

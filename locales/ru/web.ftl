@@ -384,3 +384,5 @@ report-wait-within = ожидание ≤ 15 мин
 report-wait-over = ожидание > 15 мин
 report-service-within = обслуживание ≤ 15 мин
 report-service-over = обслуживание > 15 мин
+report-from = С
+report-to = По

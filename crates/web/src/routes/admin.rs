@@ -732,15 +732,51 @@ struct ReportsPage<'a> {
     on_time: String,
     walkin: String,
     rows: Vec<ReportRow>,
+    schools: Vec<(String, String)>,
+    filter: ReportFilter,
+    /// The filter again, for the export links.
+    query: String,
 }
 
 /// The campaign in figures: per school and language, per day, receipts on time.
+/// What a report covers: one school or all, and a span of submission days.
+#[derive(Deserialize, Default, Clone)]
+pub struct ReportFilter {
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+impl ReportFilter {
+    fn school_id(&self) -> Option<i64> {
+        self.school.parse().ok()
+    }
+    fn day(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    }
+    fn keeps(&self, school: Option<i64>, day: Option<NaiveDate>) -> bool {
+        self.school_id().is_none_or(|s| school == Some(s))
+            && Self::day(&self.from).is_none_or(|f| day.is_some_and(|d| d >= f))
+            && Self::day(&self.to).is_none_or(|t| day.is_some_and(|d| d <= t))
+    }
+}
+
 async fn report(
     state: &AppState,
     ctx: &Ctx,
+    filter: &ReportFilter,
 ) -> AppResult<(Vec<(String, f64)>, Vec<(String, f64)>, Vec<ReportRow>)> {
     let (campaign_id, _) = crate::service::current_campaign(state).await?;
-    let apps = state.store.submitted_applications(campaign_id).await?;
+    let apps: Vec<_> = state
+        .store
+        .submitted_applications(campaign_id)
+        .await?
+        .into_iter()
+        .filter(|a| filter.keeps(a.school_id, a.submitted_at.map(|t| local_time(t).date())))
+        .collect();
     let mut per_day: std::collections::BTreeMap<NaiveDate, f64> = std::collections::BTreeMap::new();
     for a in &apps {
         if let Some(t) = a.submitted_at {
@@ -765,6 +801,9 @@ async fn report(
     ];
     let mut rows = Vec::new();
     for school in state.store.schools().await? {
+        if filter.school_id().is_some_and(|id| id != school.id) {
+            continue;
+        }
         for p in state.store.school_places(school.id).await? {
             let of = |statuses: &[&str]| {
                 apps.iter()
@@ -795,9 +834,13 @@ async fn report(
     Ok((per_day, on_time, rows))
 }
 
-pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+pub async fn reports(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(filter): Query<ReportFilter>,
+) -> AppResult<Response> {
     admin(&ctx)?;
-    let (per_day, on_time, rows) = report(&state, &ctx).await?;
+    let (per_day, on_time, rows) = report(&state, &ctx, &filter).await?;
     let opts = |description: String| docs::ChartOptions {
         description,
         no_data_text: ctx.t("report-no-data"),
@@ -836,8 +879,22 @@ pub async fn reports(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
             services.iter().filter(|d| **d > limit).count() as f64,
         ),
     ];
+    let schools = state
+        .store
+        .schools()
+        .await?
+        .into_iter()
+        .map(|s| (s.id.to_string(), s.name(ctx.lang.code()).to_owned()))
+        .collect();
+    let query = format!(
+        "school={}&from={}&to={}",
+        filter.school, filter.from, filter.to
+    );
     let page = ReportsPage {
         ctx: &ctx,
+        schools,
+        query,
+        filter: filter.clone(),
         walkin: docs::bar_chart_svg(
             &ctx.t("report-walkin-title"),
             &walkin_series,
@@ -862,9 +919,10 @@ pub async fn reports_export(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(format): Path<String>,
+    Query(filter): Query<ReportFilter>,
 ) -> AppResult<Response> {
     admin(&ctx)?;
-    let (_, _, rows) = report(&state, &ctx).await?;
+    let (_, _, rows) = report(&state, &ctx, &filter).await?;
     let table = docs::Table {
         headers: [
             "app-school",
