@@ -51,5 +51,11 @@ for db in $(psql "$PG_URL" -qtAc "select datname from pg_database where datname 
   psql "$PG_URL" -qc "drop database if exists $db" >/dev/null 2>&1 || true
 done
 
+# Faults: kill -9 the real server while parents submit; nothing acknowledged may be lost.
+need_pkg python3 python3
+echo "== crash test (kill -9 during concurrent submissions, restart, check)"
+cargo build -p mektep
+python3 scripts/crash_test.py target/debug/mektep
+
 echo "== cargo test (every database test runs on SQLite and on PostgreSQL at ${PG_URL%%@*}@…)"
 cargo test --workspace "$@"

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod fsck;
 mod revocation;
 mod serve;
 
@@ -49,6 +50,14 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check that every document row has its file, unchanged, and list files no row names.
+    Fsck {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Remove the files no row names (left by a crash before their row was committed).
+        #[arg(long)]
+        delete_orphans: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,6 +100,43 @@ fn main() -> ExitCode {
                 store.close().await;
                 println!("database is up to date");
                 Ok(())
+            })
+        }),
+        Command::Fsck {
+            data_dir,
+            delete_orphans,
+        } => load(data_dir).and_then(|c| {
+            runtime()?.block_on(async {
+                let store = serve::open_store(&c).await?;
+                let blobs = store::BlobStore::open(c.data_dir.join("documents"))
+                    .map_err(|e| e.to_string())?;
+                let report = fsck::check(&store, &blobs, delete_orphans).await?;
+                store.close().await;
+                println!("documents checked: {}", report.documents);
+                for m in &report.missing {
+                    println!("MISSING FILE: {m}");
+                }
+                for m in &report.corrupt {
+                    println!("CHANGED FILE: {m}");
+                }
+                println!(
+                    "files without a row: {}{}",
+                    report.orphans.len(),
+                    if delete_orphans && !report.orphans.is_empty() {
+                        " (deleted)"
+                    } else {
+                        ""
+                    }
+                );
+                if report.missing.is_empty() && report.corrupt.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{} missing and {} changed files",
+                        report.missing.len(),
+                        report.corrupt.len()
+                    ))
+                }
             })
         }),
         Command::Audit(AuditCommand::Verify { data_dir }) => load(data_dir).and_then(|c| {

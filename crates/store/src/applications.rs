@@ -527,6 +527,18 @@ impl Store {
         }))
     }
 
+    /// Every document row, for consistency checks (`mektep fsck`).
+    pub async fn all_documents(&self) -> Result<Vec<DocumentRecord>, StoreError> {
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, DocumentRecord>(
+                "SELECT id, application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at \
+                 FROM documents ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// Attaches an already stored file to an application its parent may still edit.
     pub async fn add_document(
         &self,

@@ -111,4 +111,13 @@ impl Store {
                 .await?
         }))
     }
+
+    pub async fn all_issued_documents(&self) -> Result<Vec<IssuedDocument>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM issued_documents ORDER BY id");
+        Ok(with_pool!(&self.read, |pool| {
+            sqlx::query_as::<_, IssuedDocument>(sqlx::AssertSqlSafe(sql.as_str()))
+                .fetch_all(pool)
+                .await?
+        }))
+    }
 }
