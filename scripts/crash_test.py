@@ -46,17 +46,17 @@ def start(binary, data_dir, port):
     proc = subprocess.Popen(
         [binary, "serve", "--demo", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.time() + 120
+    seen = []
     for line in proc.stdout:
+        seen.append(line.rstrip())
         if "Mektep is ready" in line:
             threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
             return proc
-        if time.time() > deadline:
-            break
-    raise SystemExit("the server did not start")
+    proc.wait()
+    raise SystemExit(f"the server did not start (exit {proc.returncode}):\n" + "\n".join(seen[-20:]))
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
