@@ -94,4 +94,15 @@
       xhr.send(new FormData(form));
     });
   });
+
+  // A screen showing a live queue reloads itself (WCAG 2.2.1: not with <meta refresh>, which
+  // reloads under a person using the page): never while a control has the focus.
+  var live = document.querySelector('[data-refresh-seconds]');
+  if (live) {
+    var seconds = Math.max(10, parseInt(live.getAttribute('data-refresh-seconds'), 10) || 20);
+    setInterval(function () {
+      var f = document.activeElement;
+      if (!f || f === document.body || f.id === 'main') window.location.reload();
+    }, seconds * 1000);
+  }
 })();
