@@ -59,3 +59,9 @@ python3 scripts/crash_test.py target/debug/mektep
 
 echo "== cargo test (every database test runs on SQLite and on PostgreSQL at ${PG_URL%%@*}@…)"
 cargo test --workspace "$@"
+
+# Browser tests: the demo on SQLite in Debian's Chromium (e2e/run.sh installs Chromium and the npm
+# packages when they are missing). They run last, so the output ends with their summary.
+echo "== browser tests (e2e/run.sh: Chromium, playwright-core, axe-core)"
+cargo build -p mektep
+MEKTEP_BIN="${CARGO_TARGET_DIR:-target}/debug/mektep" e2e/run.sh
