@@ -55,7 +55,7 @@ done
 need_pkg python3 python3
 echo "== crash test (kill -9 during concurrent submissions, restart, check)"
 cargo build -p mektep
-python3 scripts/crash_test.py target/debug/mektep
+python3 scripts/crash_test.py "${CARGO_TARGET_DIR:-target}/debug/mektep"
 
 echo "== cargo test (every database test runs on SQLite and on PostgreSQL at ${PG_URL%%@*}@…)"
 cargo test --workspace "$@"
