@@ -35,7 +35,9 @@ if ! command -v node >/dev/null 2>&1; then
   echo "== installing nodejs and npm (Debian)"
   apt_install nodejs npm
 fi
+# PDF text and pages (the receipt's address, the README's picture) and the QR code reader.
 command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { echo "== installing poppler-utils"; apt_install poppler-utils; }
+command -v zbarimg >/dev/null 2>&1 || { echo "== installing zbar-tools (QR codes)"; apt_install zbar-tools; }
 if [ ! -d "$E2E/node_modules/playwright-core" ] || [ ! -d "$E2E/node_modules/axe-core" ]; then
   echo "== npm ci (e2e)"
   (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error)

@@ -134,13 +134,19 @@ test('2c. the clerk accepts with a signature; the parent downloads the receipt; 
   const bytes = fs.readFileSync(pdfPath);
   assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
 
-  // The verification address the receipt prints beside its QR code.
+  // The QR code, read from the rendered page, and the address printed beside it.
+  const qrPng = path.join(RESULTS, 'receipt-qr');
+  execFileSync('pdftoppm', ['-png', '-r', '150', '-f', '1', '-l', '1', '-singlefile', pdfPath, qrPng]);
+  const qr = execFileSync('zbarimg', ['--quiet', '--raw', '-Sqrcode.enable', `${qrPng}.png`], { encoding: 'utf8' }).trim();
+  const qrUrl = new URL(qr);
+  const code = (qrUrl.pathname.match(/^\/verify\/([0-9a-f]{20})$/) || [])[1];
+  assert.ok(code, `the QR code holds a verification address: ${qr}`);
+  assert.equal(qrUrl.origin, new URL(parent.url('/')).origin, 'the QR code points at this service (its public_url)');
   const text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
-  const code = (text.replace(/\s+/g, '').match(/\/verify\/([0-9a-f]{20})/) || [])[1];
-  assert.ok(code, `the receipt names its verification address:\n${text}`);
+  assert.ok(text.replace(/\s+/g, '').includes(`/verify/${code}`), `the receipt also prints the address:\n${text}`);
   const anon = await Person.open(browser, findings, { label: 'anyone' });
   try {
-    await anon.goto(`/verify/${code}`);
+    await anon.page.goto(qr);
     await anon.page.locator('main .success').waitFor();
     const shown = await anon.page.locator('main').innerText();
     assert.ok(shown.includes(app.number), 'the verification page names the receipt\'s application number');

@@ -64,6 +64,41 @@ test('3b. a child too young: the form keeps the data and the error summary names
   await parentA.setLang('kk', '/cabinet');
 });
 
+test('keyboard: from the skip link, Tab reaches every field of the application form in order, each with a visible focus', async () => {
+  await parentA.goto('/applications/new');
+  const page = parentA.page;
+  const wanted = await page.$$eval('main form[action="/applications/new"] :is(input:not([type="hidden"]), select, textarea, button)', (els) => {
+    const seen = new Set();
+    return els.filter((e) => {
+      if (e.type === 'radio') { if (seen.has(e.name)) return false; seen.add(e.name); return true; }
+      return true;
+    }).map((e) => (e.type === 'radio' ? `radio:${e.name}` : e.id || e.tagName.toLowerCase()));
+  });
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link', 'the first Tab lands on the skip link');
+  await page.keyboard.press('Enter');
+  const reached = [];
+  const unmarked = [];
+  for (let i = 0; i < 120 && reached.length < wanted.length; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || !e.closest('main form[action="/applications/new"]')) return null;
+      const cs = getComputedStyle(e);
+      // Focus inside the control's own parts (a date field's calendar button) gets the
+      // browser's ring there; the page's styles cannot reach it and need not.
+      const inner = !e.matches(':focus') && e.matches(':focus-within');
+      const marked = inner || (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none';
+      return { key: e.type === 'radio' ? `radio:${e.name}` : e.id || e.tagName.toLowerCase(), marked };
+    });
+    if (!f) continue;
+    if (reached[reached.length - 1] !== f.key) reached.push(f.key);
+    if (!f.marked) unmarked.push(f.key);
+  }
+  assert.deepEqual(reached, wanted, 'every control, in the order of the page');
+  assert.deepEqual(unmarked, [], 'the focus is visible on each');
+});
+
 test('3c. a second application for the same child by the other parent names the school that has the first', async () => {
   const child = { iin: childIin('2020-07-07', 'girl'), birth: '2020-07-07', surname: 'Серікова', given: 'Айгерім', patronymic: 'Ерланқызы' };
   const a = await m.submitApplication(parentA, child);
