@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Mektep in a real browser: starts the demo on a fresh SQLite data folder and the NCALayer
 # stand-in with the demo parent's keys, then runs the browser tests (node's test runner driving
-# Debian's Chromium through playwright-core). Installs Chromium and the npm packages when they
-# are missing. Exits non-zero when a test fails; the last lines are the test runner's summary.
+# Debian's Chromium through playwright-core). Installs what is missing: Chromium, Node.js,
+# poppler-utils and zbar-tools from Debian's packages, and the npm packages of e2e/ (npm ci).
+# Exits non-zero when a test fails; the last lines are the test runner's summary.
 #
 #   MEKTEP_BIN         the binary to test (default: target/debug/mektep, built by the caller)
 #   UPDATE_SCREENSHOTS=1  write the README's screenshots to docs/screenshots/
@@ -35,6 +36,10 @@ if ! command -v node >/dev/null 2>&1; then
   echo "== installing nodejs and npm (Debian)"
   apt_install nodejs npm
 fi
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "FAIL: playwright-core needs Node.js 20 or newer; this is $(node --version)" >&2
+  exit 1
+fi
 # PDF text and pages (the receipt's address, the README's picture) and the QR code reader.
 command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { echo "== installing poppler-utils"; apt_install poppler-utils; }
 command -v zbarimg >/dev/null 2>&1 || { echo "== installing zbar-tools (QR codes)"; apt_install zbar-tools; }
@@ -51,12 +56,12 @@ fi
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
 mkdir -p "$RESULTS"
-DATA="$(mktemp -d /tmp/mektep-e2e.XXXXXX)"
+DATA="$(mktemp -d "${TMPDIR:-/tmp}/mektep-e2e.XXXXXX")"
 SERVER_PID=""
 NCA_PID=""
 cleanup() {
-  if [ -n "$NCA_PID" ]; then kill "$NCA_PID" 2>/dev/null; { wait "$NCA_PID"; } 2>/dev/null || true; fi
-  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; { wait "$SERVER_PID"; } 2>/dev/null || true; fi
+  if [ -n "$NCA_PID" ]; then kill "$NCA_PID" 2>/dev/null || true; { wait "$NCA_PID"; } 2>/dev/null || true; fi
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; { wait "$SERVER_PID"; } 2>/dev/null || true; fi
   rm -rf "$DATA"
   return 0
 }
@@ -98,7 +103,8 @@ export E2E_BASE_URL="http://127.0.0.1:$PORT" E2E_DATA_DIR="$DATA"
 # shellcheck disable=SC2086
 FILES=${E2E_FILES:-$(ls "$E2E"/tests/*.test.js)}
 set +e
-node --test --test-concurrency=1 --test-reporter=spec $FILES
+# A test that hangs (a browser waiting for something that never comes) fails after 3 minutes.
+node --test --test-concurrency=1 --test-timeout=180000 --test-reporter=spec $FILES
 status=$?
 set -e
 exit $status
