@@ -1,10 +1,11 @@
 // Flow 3 of issue 8: a reasoned refusal; a child too young; a second application for the same
 // child; a parent opening another parent's application; a clerk opening another school's.
+// Also: the application form by keyboard alone, and how the language is chosen and kept.
 'use strict';
 
 const assert = require('node:assert/strict');
 const { test, before, after } = require('node:test');
-const { launch, Person, Findings, LANGS } = require('../lib/browser');
+const { launch, Person, Findings, LANGS, BASE } = require('../lib/browser');
 const { closingTests } = require('../lib/findings');
 const { childIin } = require('../lib/data');
 const m = require('../lib/mektep');
@@ -141,6 +142,27 @@ test('3e. a clerk of another school opening school 1\'s application gets "not fo
   // And school 1's clerk does see it.
   const own = await clerk1.goto(`/school/applications/${shared.a.id}`);
   assert.equal(own.status(), 200);
+});
+
+test('languages: Kazakh by default, Russian when the browser asks for it, and a chosen language stays', async () => {
+  for (const [locale, expected] of [['en-US', 'kk'], ['ru-RU', 'ru'], ['kk-KZ', 'kk']]) {
+    const context = await browser.newContext({ locale });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${BASE}/`);
+      assert.equal(await page.evaluate(() => document.documentElement.lang), expected, `a browser asking for ${locale}`);
+      if (locale === 'en-US') {
+        await Promise.all([page.waitForEvent('load'), page.locator('.lang-switch a[hreflang="ru"]').click()]);
+        await page.goto(`${BASE}/login`);
+        assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru', 'the choice holds on the next page');
+        const again = await context.newPage();
+        await again.goto(`${BASE}/`);
+        assert.equal(await again.evaluate(() => document.documentElement.lang), 'ru', 'and in a new tab');
+      }
+    } finally {
+      await context.close();
+    }
+  }
 });
 
 closingTests(findings, { phone: true });
