@@ -121,6 +121,21 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The top-level keys of [`Config`], for picking them out of the environment.
+const CONFIG_KEYS: [&str; 11] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "public_url",
+    "demo",
+    "cookie_secure",
+    "database_max_connections",
+    "log",
+    "session",
+    "pki",
+    "notify",
+];
+
 impl Config {
     /// Reads the file (if any) and the environment. `DATABASE_URL` is honoured as well as
     /// `MEKTEP_DATABASE_URL`, as most deployment tools set the former.
@@ -144,7 +159,18 @@ impl Config {
                     .only(&["DATABASE_URL"])
                     .map(|_| "database_url".into()),
             )
-            .merge(Env::prefixed("MEKTEP_").split("__"));
+            // Only the service's own keys: other tools share the prefix (MEKTEP_CONFIG is the
+            // command line's, MEKTEP_TEST_POSTGRES_URL the test suite's), and a typo in the
+            // config file is still refused by `deny_unknown_fields`.
+            .merge(Env::prefixed("MEKTEP_").split("__").filter(|key| {
+                // The filter sees the key as written (`SESSION__IDLE_MINUTES`).
+                let key = key.as_str().to_ascii_lowercase();
+                CONFIG_KEYS.iter().any(|k| {
+                    key == *k
+                        || key.starts_with(&format!("{k}__"))
+                        || key.starts_with(&format!("{k}."))
+                })
+            }));
         figment.extract().map_err(|e| format!("configuration: {e}"))
     }
 
@@ -168,6 +194,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_tools_variables_with_the_prefix_are_not_config() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEKTEP_TEST_POSTGRES_URL", "postgres://x@y/z");
+            jail.set_env("MEKTEP_LISTEN", "127.0.0.1:9999");
+            jail.set_env("MEKTEP_SESSION__IDLE_MINUTES", "7");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "127.0.0.1:9999");
+            assert_eq!(c.session.idle_minutes, 7);
+            Ok(())
+        });
+    }
 
     #[test]
     fn passwords_in_database_urls_are_hidden() {
