@@ -118,3 +118,22 @@ pub async fn working_calendar(state: &AppState) -> AppResult<Arc<WorkingCalendar
     }
     Ok(calendar)
 }
+
+/// The name of a street in the reader's language, or nothing.
+pub async fn street_name(
+    state: &AppState,
+    street_id: Option<i64>,
+    lang: &str,
+) -> AppResult<String> {
+    let Some(id) = street_id else {
+        return Ok(String::new());
+    };
+    Ok(state
+        .store
+        .streets()
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .map(|s| s.name(lang).to_owned())
+        .unwrap_or_default())
+}

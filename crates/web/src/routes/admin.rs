@@ -165,8 +165,8 @@ pub struct DayForm {
     note: String,
 }
 
-/// Adds or removes a decree day; deadlines of pending applications computed from now on
-/// follow at once on this instance (and within the cache's lifetime on others).
+/// Adds or removes a decree day. The deadlines of applications awaiting a decision are
+/// recomputed at once, and new ones follow (on other instances within the cache's lifetime).
 pub async fn set_day(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -949,26 +949,7 @@ pub async fn reports_export(
             })
             .collect(),
     };
-    let (body, content_type) = match format.as_str() {
-        "csv" => (docs::to_csv(&table), "text/csv; charset=utf-8"),
-        "xlsx" => (
-            docs::to_xlsx(&table, "report").map_err(|e| AppError::internal("xlsx", e))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => return Err(AppError::NotFound),
-    };
-    let mut r = body.into_response();
-    r.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(content_type),
-    );
-    if let Ok(v) =
-        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"report.{format}\""))
-    {
-        r.headers_mut()
-            .insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    crate::routes::order::export(table, &format, "report")
 }
 
 pub struct AuditRow {

@@ -695,17 +695,7 @@ pub async fn show(
             .to_owned(),
         None => String::new(),
     };
-    let street = match a.street_id {
-        Some(s) => state
-            .store
-            .streets()
-            .await?
-            .into_iter()
-            .find(|st| st.id == s)
-            .map(|st| st.name(ctx.lang.code()).to_owned())
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let street = crate::service::street_name(&state, a.street_id, ctx.lang.code()).await?;
     let timeline = state
         .store
         .application_events(id)

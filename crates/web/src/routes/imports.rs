@@ -438,24 +438,5 @@ pub async fn export(
         .to_vec(),
         rows,
     };
-    let (body, content_type) = match format.as_str() {
-        "csv" => (docs::to_csv(&table), "text/csv; charset=utf-8"),
-        "xlsx" => (
-            docs::to_xlsx(&table, "schools").map_err(|e| AppError::internal("xlsx", e))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        _ => return Err(AppError::NotFound),
-    };
-    let mut r = body.into_response();
-    r.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(content_type),
-    );
-    if let Ok(v) =
-        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"schools.{format}\""))
-    {
-        r.headers_mut()
-            .insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    crate::routes::order::export(table, &format, "schools")
 }

@@ -599,7 +599,8 @@ pub async fn order_file(
     export(table, &format, &d.number)
 }
 
-fn export(table: docs::Table, format: &str, name: &str) -> AppResult<Response> {
+/// A table as a CSV or XLSX download (the queue, orders, reports, the list of schools).
+pub(crate) fn export(table: docs::Table, format: &str, name: &str) -> AppResult<Response> {
     match format {
         "csv" => Ok(download(
             docs::to_csv(&table),

@@ -264,17 +264,7 @@ pub async fn review(
     let docs = state.store.documents(id).await?;
     let status = ApplicationStatus::parse(&a.status)
         .map_err(|e| AppError::internal("status", format!("{e:?}")))?;
-    let street = match a.street_id {
-        Some(s) => state
-            .store
-            .streets()
-            .await?
-            .into_iter()
-            .find(|st| st.id == s)
-            .map(|st| st.name(ctx.lang.code()).to_owned())
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let street = crate::service::street_name(&state, a.street_id, ctx.lang.code()).await?;
     let issued = state
         .store
         .issued_documents_of(id)
