@@ -3,15 +3,20 @@
 //! A file is written to a temporary name, flushed to disk and renamed into place before its
 //! database row is committed, so a row never points at a half-written file. A crash between
 //! the two leaves an unreferenced file, which `fsck` reports; never the reverse.
+//!
+//! With a keyring the files are sealed (see [`crate::sealed`]); the SHA-256 and size returned
+//! are always those of the plaintext, which is what signatures and the database record.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::sealed::{self, Keyring};
 use crate::{StoreError, random_token, sha256_hex};
 
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
+    keys: Keyring,
 }
 
 #[derive(Clone, Debug)]
@@ -22,10 +27,24 @@ pub struct StoredBlob {
 }
 
 impl BlobStore {
+    /// A store that writes files in the clear (tests, and installations without keys).
     pub fn open(root: impl Into<PathBuf>) -> Result<BlobStore, StoreError> {
+        Self::open_with_keys(root, Keyring::default())
+    }
+
+    /// A store that seals new files with the keyring's first key and opens files sealed with
+    /// any of its keys (and files written in the clear before).
+    pub fn open_with_keys(
+        root: impl Into<PathBuf>,
+        keys: Keyring,
+    ) -> Result<BlobStore, StoreError> {
         let root = root.into();
         std::fs::create_dir_all(root.join("tmp"))?;
-        Ok(BlobStore { root })
+        Ok(BlobStore { root, keys })
+    }
+
+    pub fn encrypts(&self) -> bool {
+        !self.keys.is_empty()
     }
 
     pub fn root(&self) -> &Path {
@@ -33,7 +52,7 @@ impl BlobStore {
     }
 
     /// Keys are 32 hex characters made here, so a path is never built from user input.
-    fn path_of(&self, key: &str) -> Result<PathBuf, StoreError> {
+    pub fn path_of(&self, key: &str) -> Result<PathBuf, StoreError> {
         if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::Data(format!("invalid blob key {key:?}")));
         }
@@ -53,9 +72,13 @@ impl BlobStore {
         let path = self.path_of(&key)?;
         let tmp = self.root.join("tmp").join(&key);
         {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(data)?;
-            f.sync_all()?;
+            let f = std::fs::File::create(&tmp)?;
+            let mut w = std::io::BufWriter::new(f);
+            match self.keys.current() {
+                Some(master) => sealed::seal_to(master, data, &mut w)?,
+                None => w.write_all(data)?,
+            }
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -68,13 +91,14 @@ impl BlobStore {
         })
     }
 
+    /// The plaintext of a file; a sealed file that does not open is an error, never garbage.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
         let path = self.path_of(key)?;
-        match tokio::fs::read(&path).await {
-            Ok(data) => Ok(data),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound),
-            Err(e) => Err(e.into()),
-        }
+        let keys = self.keys.clone();
+        let what = format!("document file {key}");
+        tokio::task::spawn_blocking(move || read_file(&keys, &path, &what))
+            .await
+            .map_err(|e| StoreError::Data(format!("blob reader task failed: {e}")))?
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -92,7 +116,7 @@ impl BlobStore {
         for dir in std::fs::read_dir(&self.root)? {
             let dir = dir?;
             let name = dir.file_name();
-            if name == "tmp" || !dir.file_type()?.is_dir() {
+            if name.len() != 2 || !dir.file_type()?.is_dir() {
                 continue;
             }
             for f in std::fs::read_dir(dir.path())? {
@@ -101,4 +125,15 @@ impl BlobStore {
         }
         Ok(keys)
     }
+}
+
+/// Reads and, if sealed, opens one file.
+pub(crate) fn read_file(keys: &Keyring, path: &Path, what: &str) -> Result<Vec<u8>, StoreError> {
+    let f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let len = f.metadata()?.len();
+    sealed::open_from(keys, &mut std::io::BufReader::new(f), len, what)
 }

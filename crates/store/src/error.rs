@@ -23,6 +23,13 @@ pub enum StoreError {
     Data(String),
     #[error("document storage: {0}")]
     Io(#[from] std::io::Error),
+    /// A sealed document file that does not open: changed, cut short, or its key is missing.
+    #[error("encrypted document: {0}")]
+    Crypto(String),
+    #[error("storage.encryption_keys: {0}")]
+    Keys(String),
+    #[error("backup: {0}")]
+    Backup(String),
 }
 
 impl StoreError {

@@ -10,11 +10,14 @@
 //! connection and reads through a separate pool. On PostgreSQL both are the same pool.
 
 mod audit;
+pub mod backup;
 mod blobs;
 mod challenges;
 mod error;
 mod people;
 mod reference;
+mod retention;
+pub mod sealed;
 mod sessions;
 mod settings;
 
@@ -32,6 +35,8 @@ pub use reference::{
     CampaignRecord, NewSchool, School, SchoolImport, SchoolPlaces, Street, TerritoryImport,
     TerritoryRange,
 };
+pub use retention::{PurgeCandidate, purge_expired};
+pub use sealed::{Keyring, MasterKey};
 pub use sessions::SessionRecord;
 
 use std::str::FromStr;
@@ -266,3 +271,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_data;
+#[cfg(test)]
+mod tests_sealed;
