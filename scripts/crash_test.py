@@ -233,6 +233,17 @@ def main():
     print(fsck.stdout.strip())
     if fsck.returncode != 0:
         failures.append("fsck: " + fsck.stdout + fsck.stderr)
+    # Documents at rest are encrypted: every stored file carries the sealed-file marker.
+    docs_dir = os.path.join(data_dir, "documents")
+    stored = [
+        os.path.join(docs_dir, d, f)
+        for d in os.listdir(docs_dir)
+        if len(d) == 2 and os.path.isdir(os.path.join(docs_dir, d))
+        for f in os.listdir(os.path.join(docs_dir, d))
+    ]
+    clear = [p for p in stored if open(p, "rb").read(8) != b"MKTPENC1"]
+    if not stored or clear:
+        failures.append(f"{len(clear)} of {len(stored)} document files are not encrypted")
     if killed_at == 0:
         failures.append("no submission was acknowledged before the kill: the test proved nothing")
     print(f"crash test: {len(acks)} acknowledged, {submitted} submitted in the database after the restart")

@@ -25,6 +25,47 @@ pub struct Config {
     pub pki: PkiConfig,
     /// E-mail (SMTP), SMS gateway and delivery worker; see the README.
     pub notify: notify::NotifyConfig,
+    /// Encryption of document files at rest.
+    pub storage: StorageConfig,
+    /// How long documents of applications that ended without admission are kept.
+    pub retention: RetentionConfig,
+}
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Master keys as `id:base64` (32 bytes); the first seals new files, the others still open
+    /// the files they sealed. Empty: the key in `<data_dir>/storage.key` (the demo makes one).
+    pub encryption_keys: Vec<String>,
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self
+            .encryption_keys
+            .iter()
+            .map(|k| k.split_once(':').map_or("?", |(id, _)| id))
+            .collect();
+        f.debug_struct("StorageConfig")
+            .field("encryption_key_ids", &ids)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days after which the uploaded documents of refused and withdrawn applications are
+    /// deleted (the application's record and the audit trail stay); 0 keeps them for ever.
+    pub refused_and_withdrawn_days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            refused_and_withdrawn_days: 365,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -67,6 +108,8 @@ impl Default for Config {
             session: SessionConfig::default(),
             pki: PkiConfig::default(),
             notify: notify::NotifyConfig::default(),
+            storage: StorageConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -122,7 +165,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// The top-level keys of [`Config`], for picking them out of the environment.
-const CONFIG_KEYS: [&str; 11] = [
+const CONFIG_KEYS: [&str; 13] = [
     "listen",
     "data_dir",
     "database_url",
@@ -134,6 +177,8 @@ const CONFIG_KEYS: [&str; 11] = [
     "session",
     "pki",
     "notify",
+    "storage",
+    "retention",
 ];
 
 impl Config {
@@ -227,5 +272,28 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{c:?}").contains("pw"));
+        let s = StorageConfig {
+            encryption_keys: vec!["k1:c2VjcmV0LWtleS1tYXRlcmlhbA==".into()],
+        };
+        let shown = format!("{s:?}");
+        assert!(
+            shown.contains("k1") && !shown.contains("c2VjcmV0"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn storage_keys_and_retention_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "MEKTEP_STORAGE__ENCRYPTION_KEYS",
+                "[\"k2:AAAA\", \"k1:BBBB\"]",
+            );
+            jail.set_env("MEKTEP_RETENTION__REFUSED_AND_WITHDRAWN_DAYS", "30");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.storage.encryption_keys, vec!["k2:AAAA", "k1:BBBB"]);
+            assert_eq!(c.retention.refused_and_withdrawn_days, 30);
+            Ok(())
+        });
     }
 }

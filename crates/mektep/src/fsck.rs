@@ -1,7 +1,8 @@
 //! `mektep fsck`: checks that the database and the document files agree. Every document row
 //! must have its file with the recorded SHA-256; a file no row names is an orphan (left by a
 //! crash between writing the file and committing its row — harmless, and removable with
-//! `--delete-orphans`). Issued PDFs are checked the same way.
+//! `--delete-orphans`). Issued PDFs are checked the same way. Encrypted files are opened
+//! (which checks their authentication tags) and the plaintext's hash compared.
 
 use std::collections::HashSet;
 
@@ -32,8 +33,13 @@ pub async fn check(
                 "document {} of application {}",
                 d.id, d.application_id
             )),
-            Err(_) => missing.push(format!(
+            Err(store::StoreError::NotFound) => missing.push(format!(
                 "document {} of application {}",
+                d.id, d.application_id
+            )),
+            // Unreadable: a sealed file changed or cut, or its key is not configured.
+            Err(e) => corrupt.push(format!(
+                "document {} of application {}: {e}",
                 d.id, d.application_id
             )),
         }
@@ -44,7 +50,10 @@ pub async fn check(
         match blobs.get(&d.pdf_key).await {
             Ok(data) if store::sha256_hex(&data) == d.pdf_sha256 => {}
             Ok(_) => corrupt.push(format!("issued document {}", d.number)),
-            Err(_) => missing.push(format!("issued document {}", d.number)),
+            Err(store::StoreError::NotFound) => {
+                missing.push(format!("issued document {}", d.number))
+            }
+            Err(e) => corrupt.push(format!("issued document {}: {e}", d.number)),
         }
     }
     let mut orphans = Vec::new();

@@ -1,10 +1,12 @@
 //! `mektep`: the service and its tools in one binary.
 
 mod config;
+mod data;
 mod demo;
 mod fsck;
 mod revocation;
 mod serve;
+mod storage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +60,36 @@ enum Command {
         #[arg(long)]
         delete_orphans: bool,
     },
+    /// Write a consistent backup (database and documents, with a manifest of hashes) into a
+    /// new directory, while the service runs.
+    Backup {
+        /// The directory to create (must not exist, or be empty).
+        dir: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Bring a backup back into an empty database and data directory, and check it.
+    Restore {
+        /// A directory written by `mektep backup`.
+        dir: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Delete the documents of refused and withdrawn applications older than
+    /// retention.refused_and_withdrawn_days (the service also does this every 10 minutes).
+    Purge {
+        /// Only list what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Print a new random document encryption key (`id:base64`) for storage.encryption_keys.
+    StorageKey {
+        /// The key's id, written into every file it seals.
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,8 +140,7 @@ fn main() -> ExitCode {
         } => load(data_dir).and_then(|c| {
             runtime()?.block_on(async {
                 let store = serve::open_store(&c).await?;
-                let blobs = store::BlobStore::open(c.data_dir.join("documents"))
-                    .map_err(|e| e.to_string())?;
+                let blobs = storage::blob_store(&c)?;
                 let report = fsck::check(&store, &blobs, delete_orphans).await?;
                 store.close().await;
                 println!("documents checked: {}", report.documents);
@@ -139,6 +170,22 @@ fn main() -> ExitCode {
                 }
             })
         }),
+        Command::Backup { dir, data_dir } => {
+            load(data_dir).and_then(|c| runtime()?.block_on(data::backup(&c, &dir)))
+        }
+        Command::Restore { dir, data_dir } => {
+            load(data_dir).and_then(|c| runtime()?.block_on(data::restore(&c, &dir)))
+        }
+        Command::Purge { dry_run, data_dir } => {
+            load(data_dir).and_then(|c| runtime()?.block_on(data::purge(&c, dry_run)))
+        }
+        Command::StorageKey { id } => {
+            let key = store::MasterKey::generate(&id);
+            // Parsing checks the id.
+            store::MasterKey::parse(&key)
+                .map(|_| println!("{key}"))
+                .map_err(|e| e.to_string())
+        }
         Command::Audit(AuditCommand::Verify { data_dir }) => load(data_dir).and_then(|c| {
             runtime()?.block_on(async {
                 let store = serve::open_store(&c).await?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use pki::{Crl, RevocationConfig, TrustStore, Verifier};
-use store::{BlobStore, Store, StoreConfig};
+use store::{Store, StoreConfig};
 use web::{AppInner, AppState, WebConfig};
 
 use crate::config::{Config, redact_url};
@@ -95,8 +95,7 @@ pub async fn serve(c: Config) -> Result<(), String> {
     let store = open_store(&c).await?;
     let demo = demo::prepare(&store, &c).await?;
     let verifier = build_verifier(&c, &demo.trust_anchors)?;
-    let blobs = BlobStore::open(c.data_dir.join("documents"))
-        .map_err(|e| format!("document storage: {e}"))?;
+    let blobs = crate::storage::blob_store_for_service(&c)?;
     let csrf_key = store
         .setting_or_insert("csrf_key", &store::random_token(32))
         .await
@@ -109,6 +108,7 @@ pub async fn serve(c: Config) -> Result<(), String> {
         session_absolute_hours: c.session.absolute_hours,
         challenge_ttl_seconds: c.pki.challenge_ttl_seconds,
         accept_auth_keys_for_signing: c.pki.accept_auth_keys_for_signing,
+        retention_refused_and_withdrawn_days: c.retention.refused_and_withdrawn_days,
         ..WebConfig::default()
     };
     let state = AppState(Arc::new(AppInner {

@@ -25,13 +25,39 @@ const SUMMARY_FROM: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     loop {
         if let Err(e) = run_once(&state, Utc::now()).await {
-            tracing::warn!(error = %e, "scheduled notifications failed; trying again later");
+            tracing::warn!(error = %domain::redact::personal_data(&e.to_string()), "scheduled notifications failed; trying again later");
+        }
+        match purge_expired_documents(&state, Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(documents = n, "retention: documents purged"),
+            Err(e) => tracing::warn!(error = %e, "retention purge failed; trying again later"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// Retention: deletes the uploaded documents of refused and withdrawn applications older than
+/// the configured period (each purge audited); returns how many documents went.
+pub async fn purge_expired_documents(state: &AppState, now: DateTime<Utc>) -> AppResult<i64> {
+    let days = state.config.retention_refused_and_withdrawn_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let cutoff = now - chrono::Duration::days(i64::from(days));
+    let purged = store::purge_expired(
+        &state.store,
+        &state.blobs,
+        cutoff,
+        false,
+        "system:retention",
+        "jobs",
+        now,
+    )
+    .await?;
+    Ok(purged.iter().map(|p| p.documents).sum())
 }
 
 /// One pass: returns how many messages it wrote or found already queued (a repeat finds the

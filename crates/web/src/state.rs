@@ -24,6 +24,9 @@ pub struct WebConfig {
     pub max_upload_bytes: usize,
     /// Accept AUTH keys for signing an application (NCA issues both; the standard names SIGN).
     pub accept_auth_keys_for_signing: bool,
+    /// Days after which the periodic jobs delete the uploaded documents of refused and
+    /// withdrawn applications; 0 keeps them.
+    pub retention_refused_and_withdrawn_days: u32,
 }
 
 impl Default for WebConfig {
@@ -38,6 +41,7 @@ impl Default for WebConfig {
             max_form_bytes: 64 * 1024,
             max_upload_bytes: 12 * 1024 * 1024,
             accept_auth_keys_for_signing: true,
+            retention_refused_and_withdrawn_days: 0,
         }
     }
 }
