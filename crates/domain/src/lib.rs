@@ -18,5 +18,6 @@ pub mod campaign;
 mod codes;
 pub mod eligibility;
 pub mod ids;
+pub mod redact;
 
 pub use codes::{MessageArg, UnknownCode};

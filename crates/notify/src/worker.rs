@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use domain::redact::personal_data;
 use serde::{Deserialize, Serialize};
 use store::outbox::{Channel, ClaimedMessage};
 use store::{BlobStore, Store, StoreError};
@@ -292,7 +293,7 @@ impl Shared {
         let result = match outcome {
             Ok(()) => self.record_delivery(msg).await,
             Err(SendError::Permanent(reason)) => {
-                tracing::warn!(outbox_id = msg.id, channel = msg.channel.as_str(), attempt = msg.attempt, %reason, "giving up: permanent failure");
+                tracing::warn!(outbox_id = msg.id, channel = msg.channel.as_str(), attempt = msg.attempt, reason = %personal_data(&reason), "giving up: permanent failure");
                 self.store
                     .mark_given_up(msg.id, msg.attempt, &reason, now)
                     .await
@@ -306,7 +307,7 @@ impl Shared {
                         msg.attempt,
                         age.as_secs() / 3600
                     );
-                    tracing::warn!(outbox_id = msg.id, channel = msg.channel.as_str(), %reason, "giving up: too old");
+                    tracing::warn!(outbox_id = msg.id, channel = msg.channel.as_str(), reason = %personal_data(&reason), "giving up: too old");
                     self.store
                         .mark_given_up(msg.id, msg.attempt, &reason, now)
                         .await
@@ -317,7 +318,7 @@ impl Shared {
                     let next = (now
                         + chrono_duration(retry_delay(&self.config, msg.id, msg.attempt)))
                     .min(deadline);
-                    tracing::info!(outbox_id = msg.id, channel = msg.channel.as_str(), attempt = msg.attempt, %error, retry_at = %next, "delivery failed, will retry");
+                    tracing::info!(outbox_id = msg.id, channel = msg.channel.as_str(), attempt = msg.attempt, error = %personal_data(&error), retry_at = %next, "delivery failed, will retry");
                     self.store
                         .mark_failed(msg.id, msg.attempt, &error, next)
                         .await

@@ -59,7 +59,35 @@ pub async fn verify(
     })
     .await
     .map_err(|e| SignatureRefused::new("error-internal", e.to_string()))?;
-    result.map_err(|e| SignatureRefused::new(e.message_key(), e.to_string()))
+    result.map_err(|e| SignatureRefused::new(e.message_key(), log_safe(e)))
+}
+
+/// The refusal's detail for the log, without the certificate's subject (a person's name and
+/// IIN): the message key and the rest of the detail say enough to diagnose.
+fn log_safe(e: pki::VerifyError) -> String {
+    use pki::VerifyError as V;
+    let withheld = || "subject withheld".to_owned();
+    match e {
+        V::UntrustedChain { .. } => V::UntrustedChain {
+            subject: withheld(),
+        },
+        V::ChainSignatureInvalid { .. } => V::ChainSignatureInvalid {
+            subject: withheld(),
+        },
+        V::NotACa { .. } => V::NotACa {
+            subject: withheld(),
+        },
+        V::Expired { at, .. } => V::Expired {
+            subject: withheld(),
+            at,
+        },
+        V::NotYetValid { at, .. } => V::NotYetValid {
+            subject: withheld(),
+            at,
+        },
+        other => other,
+    }
+    .to_string()
 }
 
 /// Checks a signed challenge and uses it up. The signature is verified first, so that a

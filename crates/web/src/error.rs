@@ -68,7 +68,11 @@ impl IntoResponse for AppError {
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "error-too-many-requests"),
             AppError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "error-overloaded"),
             AppError::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
+                // Library errors may echo what they were given (an address, a number).
+                tracing::error!(
+                    error = %domain::redact::personal_data(detail),
+                    "internal error"
+                );
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         };
