@@ -45,6 +45,28 @@ pub fn set_cookie(
     }
 }
 
+/// The ARIA attributes of a form control: when the form came back with an error for `field`,
+/// the control is marked invalid and described by that error (read out when it gets the focus),
+/// then by its hint. `field` and `hint` are element ids written in the templates, not input.
+pub fn aria(errors: &[(String, String)], field: &str, hint: &str) -> String {
+    let invalid = errors.iter().any(|(f, _)| f == field);
+    let described: Vec<String> = [
+        invalid.then(|| format!("{field}-error")),
+        (!hint.is_empty()).then(|| hint.to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut attrs = String::new();
+    if invalid {
+        attrs.push_str(r#" aria-invalid="true""#);
+    }
+    if !described.is_empty() {
+        attrs.push_str(&format!(r#" aria-describedby="{}""#, described.join(" ")));
+    }
+    attrs
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorTemplate<'a> {
@@ -136,4 +158,23 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aria;
+
+    #[test]
+    fn a_control_with_an_error_is_invalid_and_described_by_it_then_its_hint() {
+        let errors = vec![("child_iin".to_owned(), "wrong".to_owned())];
+        assert_eq!(
+            aria(&errors, "child_iin", "child_iin-hint"),
+            r#" aria-invalid="true" aria-describedby="child_iin-error child_iin-hint""#
+        );
+        assert_eq!(aria(&errors, "house", ""), "");
+        assert_eq!(
+            aria(&errors, "school_id", "school_id-hint"),
+            r#" aria-describedby="school_id-hint""#
+        );
+    }
 }

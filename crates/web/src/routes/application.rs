@@ -12,7 +12,7 @@ use domain::application::{
     Action, ActorKind, ApplicationStatus, Citizenship, Grade, Language, Relation, StudyForm,
     transition,
 };
-use domain::campaign::{ApplicantFacts, Campaign, required_documents};
+use domain::campaign::{ApplicantFacts, Campaign, WindowError, required_documents};
 use domain::eligibility::{AgeAssessment, assess_for_grade};
 use domain::ids::{Iin, PersonName};
 use pki::Purpose;
@@ -510,6 +510,24 @@ pub async fn create(
         Ok(form) => form,
         Err(errors) => return form_page(&state, &ctx, "/applications/new".into(), f, errors).await,
     };
+    // A draft may be prepared before the window opens (less to do in the opening rush), but not
+    // after it closed: it could never be submitted.
+    let today = local_time(Utc::now()).date();
+    let grade = u8::try_from(form.grade)
+        .ok()
+        .and_then(|g| Grade::try_from(g).ok())
+        .unwrap_or(Grade::FIRST);
+    if let Err(w @ WindowError::Closed { .. }) = campaign.is_open_for(grade, today) {
+        let e = domain_message(&ctx.tr, w.message_key(), &w.message_args());
+        return form_page(
+            &state,
+            &ctx,
+            "/applications/new".into(),
+            f,
+            vec![("grade".into(), e)],
+        )
+        .await;
+    }
     match state
         .store
         .create_application(
