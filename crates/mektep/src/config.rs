@@ -22,6 +22,9 @@ pub struct Config {
     pub cookie_secure: Option<bool>,
     /// Longest time one request may take, reading an upload included.
     pub request_timeout_seconds: u64,
+    /// Behind a reverse proxy (nginx `proxy_add_x_forwarded_for`): rate limits count the client
+    /// address the proxy appends to `X-Forwarded-For`. Never set it without such a proxy.
+    pub trust_forwarded_for: bool,
     pub database_max_connections: u32,
     pub log: String,
     pub session: SessionConfig,
@@ -104,6 +107,7 @@ impl Default for Config {
             demo: false,
             cookie_secure: None,
             request_timeout_seconds: 60,
+            trust_forwarded_for: false,
             database_max_connections: 16,
             log: "info".into(),
             session: SessionConfig::default(),
@@ -165,7 +169,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// The top-level keys of [`Config`], for picking them out of the environment.
-const CONFIG_KEYS: [&str; 13] = [
+const CONFIG_KEYS: [&str; 14] = [
     "listen",
     "data_dir",
     "database_url",
@@ -173,6 +177,7 @@ const CONFIG_KEYS: [&str; 13] = [
     "demo",
     "cookie_secure",
     "request_timeout_seconds",
+    "trust_forwarded_for",
     "database_max_connections",
     "log",
     "session",

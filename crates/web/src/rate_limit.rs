@@ -125,6 +125,25 @@ impl Limiter {
     }
 }
 
+/// The client's address: the peer's, or behind a reverse proxy that is trusted to say so, the
+/// last address of `X-Forwarded-For` (the one the proxy itself appended; earlier ones are
+/// whatever the client wrote).
+fn client_address(peer: &str, headers: &axum::http::HeaderMap, trust_forwarded: bool) -> String {
+    if trust_forwarded
+        && let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
+            .last()
+    {
+        return last.to_owned();
+    }
+    peer.to_owned()
+}
+
 /// Middleware: refuses a limited request over its client's budget with 429 and `Retry-After`.
 pub async fn limit(
     State((state, limiter)): State<(AppState, Limiter)>,
@@ -140,11 +159,12 @@ pub async fn limit(
         Kind::Sms => limits.sms,
         Kind::Upload => limits.upload,
     };
-    let address = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default();
+    let address = client_address(&peer, request.headers(), state.config.trust_forwarded_for);
     let now = Instant::now();
     let mut keys = vec![format!("ip:{address}")];
     if let Some(session) = cookie(request.headers(), SESSION_COOKIE) {
@@ -192,6 +212,19 @@ mod tests {
         );
         let later = t0 + Duration::from_secs(1);
         assert_eq!(l.take(Kind::Sms, "a".into(), rate, later), Ok(()));
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_address_it_appended_counts() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7"),
+        );
+        assert_eq!(client_address("127.0.0.1", &h, true), "203.0.113.7");
+        assert_eq!(client_address("127.0.0.1", &h, false), "127.0.0.1");
+        let empty = axum::http::HeaderMap::new();
+        assert_eq!(client_address("10.0.0.2", &empty, true), "10.0.0.2");
     }
 
     #[test]

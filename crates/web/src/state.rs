@@ -28,6 +28,9 @@ pub struct WebConfig {
     pub rate_limits: crate::rate_limit::RateLimits,
     /// Longest time one request may take, reading its body included.
     pub request_timeout_seconds: u64,
+    /// Behind a reverse proxy: rate limits count the address the proxy appends to
+    /// `X-Forwarded-For` (otherwise every client would share the proxy's address).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for WebConfig {
@@ -44,6 +47,7 @@ impl Default for WebConfig {
             accept_auth_keys_for_signing: true,
             rate_limits: Default::default(),
             request_timeout_seconds: 60,
+            trust_forwarded_for: false,
         }
     }
 }
