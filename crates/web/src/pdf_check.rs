@@ -9,10 +9,10 @@
 
 use std::io::Read;
 
-/// Names that make a PDF act on its own or carry files; `/OpenAction` alone may just open a
-/// page, so it counts only together with an action that runs something.
-const ACTIVE_NAMES: [&[u8]; 7] = [
-    b"JS",
+/// Names that make a PDF act on its own or carry files. `/OpenAction` alone may just open a
+/// page, and `/JS` holds a script only in an action of type `/JavaScript` (three bytes such as
+/// "/JS" also turn up by chance in megabytes of compressed scan), so neither counts alone.
+const ACTIVE_NAMES: [&[u8]; 6] = [
     b"JavaScript",
     b"Launch",
     b"EmbeddedFile",
@@ -41,7 +41,7 @@ pub fn check(data: &[u8]) -> Result<(), &'static str> {
         return Err("app-err-pdf-active");
     }
     let mut budget = MAX_INFLATED_BYTES;
-    for stream in flate_streams(data) {
+    for stream in object_streams(data) {
         let mut out = Vec::new();
         let read = flate2::read::ZlibDecoder::new(stream)
             .take(budget + 1)
@@ -70,12 +70,15 @@ fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Markers of another format anywhere in the file: a ZIP's local header or end record, or the
-/// tags a browser would run as a page.
+/// Where a ZIP reader looks for the archive's end record: the last 64 KiB and its 22 bytes.
+const ZIP_END_WINDOW: usize = 65_535 + 22;
+
+/// Markers of another format: the end record a ZIP reader finds near the end (only there: four
+/// bytes anywhere in megabytes of compressed scan would refuse honest files now and then), or
+/// the tags a browser would run as a page.
 fn is_polyglot(data: &[u8]) -> bool {
-    find(data, b"PK\x03\x04").is_some()
-        || find(data, b"PK\x05\x06").is_some()
-        || is_polyglot_inner(data)
+    let tail = &data[data.len().saturating_sub(ZIP_END_WINDOW)..];
+    find(tail, b"PK\x05\x06").is_some() || is_polyglot_inner(data)
 }
 
 fn is_polyglot_inner(data: &[u8]) -> bool {
@@ -93,6 +96,11 @@ fn is_polyglot_inner(data: &[u8]) -> bool {
 
 /// Reads every `/Name` token with `#xx` escapes decoded and looks for the active ones.
 fn has_active_names(data: &[u8]) -> bool {
+    has_name(data, |name| ACTIVE_NAMES.contains(&name))
+}
+
+/// Whether a `/Name` token (with `#xx` escapes decoded) satisfies `wanted`.
+fn has_name(data: &[u8], wanted: impl Fn(&[u8]) -> bool) -> bool {
     let mut i = 0;
     while i < data.len() {
         if data[i] != b'/' {
@@ -113,7 +121,7 @@ fn has_active_names(data: &[u8]) -> bool {
             name.push(data[i]);
             i += 1;
         }
-        if ACTIVE_NAMES.iter().any(|n| name.as_slice() == *n) {
+        if wanted(&name) {
             return true;
         }
     }
@@ -128,8 +136,24 @@ fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// The raw bytes of each `stream … endstream` whose dictionary names FlateDecode.
-fn flate_streams(data: &[u8]) -> Vec<&[u8]> {
+/// The object streams (`/Type/ObjStm`, however spelled): where objects, and so scripts, may
+/// hide compressed. Image and page streams are not inflated (their content is no object).
+fn object_streams(data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut dict_from = 0;
+    for (start, end) in stream_bounds(data) {
+        let dict = &data[dict_from.max(start.saturating_sub(512))..start];
+        if has_name(dict, |n| n == b"ObjStm") {
+            out.push(&data[start..end]);
+        }
+        dict_from = end;
+    }
+    out
+}
+
+/// Where each stream's data begins and ends (after `stream` and its end of line, up to
+/// `endstream`).
+fn stream_bounds(data: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(at) = find(&data[from..], b"stream") {
@@ -137,12 +161,6 @@ fn flate_streams(data: &[u8]) -> Vec<&[u8]> {
         from = start + 6;
         // "endstream" also contains "stream": skip it.
         if start >= 3 && &data[start - 3..start] == b"end" {
-            continue;
-        }
-        let dict_from = start.saturating_sub(512);
-        if find(&data[dict_from..start], b"FlateDecode").is_none()
-            && find(&data[dict_from..start], b"Fl#61teDecode").is_none()
-        {
             continue;
         }
         let mut body = from;
@@ -153,7 +171,7 @@ fn flate_streams(data: &[u8]) -> Vec<&[u8]> {
             body += 1;
         }
         let end = find(&data[body..], b"endstream").map_or(data.len(), |e| body + e);
-        out.push(&data[body..end]);
+        out.push((body, end));
         from = end;
     }
     out
@@ -186,6 +204,7 @@ mod tests {
             b"<</Names<</EmbeddedFiles 3 0 R>>>>",
             b"<</Type/EmbeddedFile>>",
             b"<</S/J#61vaScript/JS 4 0 R>>",
+            b"<</Names<</J#61v#61Script 5 0 R>>>>",
         ] {
             let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
             pdf.extend_from_slice(body);
@@ -203,7 +222,7 @@ mod tests {
     fn a_script_hidden_in_a_compressed_object_stream_is_found() {
         let hidden = deflate(b"<</S/JavaScript/JS(app.alert(1))>>");
         let mut pdf = format!(
-            "%PDF-1.7\n1 0 obj<</Type/ObjStm/Length {}/Filter/FlateDecode>>stream\n",
+            "%PDF-1.7\n1 0 obj<</Type/Obj#53tm/Length {}/Filter/FlateDecode>>stream\n",
             hidden.len()
         )
         .into_bytes();
@@ -216,6 +235,11 @@ mod tests {
         pdf.extend_from_slice(&harmless);
         pdf.extend_from_slice(b"\nendstream endobj\n%%EOF\n");
         assert_eq!(check(&pdf), Ok(()));
+        // "/JS" alone (as found by chance in an image's data) runs nothing.
+        let mut pdf = b"%PDF-1.7\n1 0 obj<</Subtype/Image/Length 9>>stream\n".to_vec();
+        pdf.extend_from_slice(b"\x01/JS \x02\xff");
+        pdf.extend_from_slice(b"\nendstream endobj\n%%EOF\n");
+        assert_eq!(check(&pdf), Ok(()));
     }
 
     #[test]
@@ -223,6 +247,7 @@ mod tests {
         assert_eq!(check(&PLAIN[..PLAIN.len() - 8]), Err("app-err-pdf-broken"));
         let mut zip = PLAIN.to_vec();
         zip.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00payload.exe");
+        zip.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
         zip.extend_from_slice(b"%%EOF\n");
         assert_eq!(check(&zip), Err("app-err-pdf-polyglot"));
         let mut html = PLAIN.to_vec();
