@@ -462,12 +462,20 @@ async fn a_five_gigabyte_upload_is_refused_while_it_streams() {
     // Declared up front: refused before the body is read.
     let started = std::time::Instant::now();
     let (answer, sent) = stream_upload(&app, &cookie, &csrf, id, Some(5 << 30)).await;
+    eprintln!(
+        "declared 5 GB: {answer} after {:?}, {sent} bytes sent",
+        started.elapsed()
+    );
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert!(sent < 64 << 20, "{sent} bytes taken in");
     // Streamed without a length: cut off at the campaign's limit per file, while streaming.
     let started = std::time::Instant::now();
     let (answer, sent) = stream_upload(&app, &cookie, &csrf, id, None).await;
+    eprintln!(
+        "chunked 5 GB: {answer} after {:?}, {sent} bytes sent",
+        started.elapsed()
+    );
     assert!(
         answer.starts_with("HTTP/1.1 303") && answer.contains("app-err-file-too-large"),
         "{answer}"
