@@ -17,7 +17,7 @@ pub fn render<T: Template>(ctx: &Ctx, page: &T) -> Response {
         Ok(html) => {
             let mut response = Html(html).into_response();
             if let Some(anon) = &ctx.new_anon {
-                set_cookie(&mut response, ANON_COOKIE, anon, None, false);
+                set_cookie(&mut response, ANON_COOKIE, anon, None, ctx.secure_cookies);
             }
             response
         }
@@ -141,6 +141,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
             path,
             source: String::new(),
             demo: false,
+            secure_cookies: false,
         };
         let page = ErrorTemplate {
             ctx: &ctx,

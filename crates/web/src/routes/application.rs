@@ -809,11 +809,21 @@ pub(crate) async fn read_upload(
             "file" => {
                 // The token must come first: nothing is read into memory for a forged form.
                 ctx.check_csrf(&csrf)?;
+                // Only shown as a label and never part of a path (files are stored under their
+                // hash): the last part of what the browser sent, without control characters.
                 let name: String = field
                     .file_name()
                     .unwrap_or("file")
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or_default()
                     .chars()
-                    .filter(|c| !c.is_control())
+                    // Control characters, and the invisible ones that reorder or hide text
+                    // ("photo\u{202e}gnp.exe" shows as "photoexe.png").
+                    .filter(|c| {
+                        !c.is_control()
+                            && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+                    })
                     .take(120)
                     .collect();
                 let limit = campaign.attachments.max_file_bytes;
