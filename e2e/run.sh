@@ -84,7 +84,7 @@ wait_for_line() {
 # The service reads its configuration from MEKTEP_* variables, DATABASE_URL and ./mektep.toml
 # and refuses unknown keys: it runs in the data folder, without the caller's variables, on the
 # defaults plus the flags below (SQLite in the data folder).
-CLEAN_ENV="env -u DATABASE_URL $(compgen -e | grep '^MEKTEP_' | sed 's/^/-u /' | tr '\n' ' ')"
+CLEAN_ENV="env -u DATABASE_URL $(compgen -e | { grep '^MEKTEP_' || true; } | sed 's/^/-u /' | tr '\n' ' ')"
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 PORT="$(free_port)"
 echo "== mektep serve --demo on 127.0.0.1:$PORT (data in $DATA, log in $RESULTS/server.log)"

@@ -58,6 +58,10 @@ test('3b. a child too young: the form keeps the data and the error summary names
     assert.equal(await summary.getAttribute('role'), 'alert', 'the summary is announced');
     assert.equal(await summary.locator('a[href="#child_birth_date"]').count(), 1, `[${lang}] the summary links to the birth date`);
     assert.equal(await parentA.page.locator('#child_birth_date-error').count(), 1, `[${lang}] the error is next to the field`);
+    assert.equal(await parentA.page.getAttribute('#child_birth_date', 'aria-invalid'), 'true', `[${lang}] the field is marked invalid`);
+    assert.equal(await parentA.page.getAttribute('#child_birth_date', 'aria-describedby'), 'child_birth_date-error', `[${lang}] and described by its error`);
+    assert.equal(await parentA.page.getAttribute('#child_iin', 'aria-invalid'), null, `[${lang}] a field without an error is not`);
+    assert.ok(await summary.evaluate((e) => e === document.activeElement), `[${lang}] the focus starts on the summary`);
     assert.equal(await parentA.page.inputValue('#child_iin'), child.iin, 'the form keeps what was typed');
     assert.equal(new URL(parentA.page.url()).pathname, '/applications/new', 'no draft was created');
     await parentA.checkHere();

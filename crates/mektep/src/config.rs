@@ -18,11 +18,18 @@ pub struct Config {
     /// The address people open; empty means `http://<listen>`.
     pub public_url: String,
     pub demo: bool,
-    pub cookie_secure: bool,
+    /// Mark cookies `Secure`; unset means "when `public_url` is https".
+    pub cookie_secure: Option<bool>,
+    /// Longest time one request may take, reading an upload included.
+    pub request_timeout_seconds: u64,
+    /// Behind a reverse proxy (nginx `proxy_add_x_forwarded_for`): rate limits count the client
+    /// address the proxy appends to `X-Forwarded-For`. Never set it without such a proxy.
+    pub trust_forwarded_for: bool,
     pub database_max_connections: u32,
     pub log: String,
     pub session: SessionConfig,
     pub pki: PkiConfig,
+    pub rate_limits: RateLimitsConfig,
     /// E-mail (SMTP), SMS gateway and delivery worker; see the README.
     pub notify: notify::NotifyConfig,
     /// Encryption of document files at rest.
@@ -75,6 +82,43 @@ pub struct SessionConfig {
     pub absolute_hours: i64,
 }
 
+/// Requests per client (address, and session when signed in): a burst, refilled per hour.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitsConfig {
+    pub sign_in_burst: u32,
+    pub sign_in_per_hour: u32,
+    pub sms_burst: u32,
+    pub sms_per_hour: u32,
+    pub upload_burst: u32,
+    pub upload_per_hour: u32,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        let d = web::rate_limit::RateLimits::default();
+        RateLimitsConfig {
+            sign_in_burst: d.sign_in.burst,
+            sign_in_per_hour: d.sign_in.per_hour,
+            sms_burst: d.sms.burst,
+            sms_per_hour: d.sms.per_hour,
+            upload_burst: d.upload.burst,
+            upload_per_hour: d.upload.per_hour,
+        }
+    }
+}
+
+impl RateLimitsConfig {
+    pub fn limits(&self) -> web::rate_limit::RateLimits {
+        let rate = |burst, per_hour| web::rate_limit::Rate { burst, per_hour };
+        web::rate_limit::RateLimits {
+            sign_in: rate(self.sign_in_burst, self.sign_in_per_hour),
+            sms: rate(self.sms_burst, self.sms_per_hour),
+            upload: rate(self.upload_burst, self.upload_per_hour),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PkiConfig {
@@ -102,11 +146,14 @@ impl Default for Config {
             database_url: String::new(),
             public_url: String::new(),
             demo: false,
-            cookie_secure: false,
+            cookie_secure: None,
+            request_timeout_seconds: 60,
+            trust_forwarded_for: false,
             database_max_connections: 16,
             log: "info".into(),
             session: SessionConfig::default(),
             pki: PkiConfig::default(),
+            rate_limits: RateLimitsConfig::default(),
             notify: notify::NotifyConfig::default(),
             storage: StorageConfig::default(),
             retention: RetentionConfig::default(),
@@ -165,17 +212,20 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// The top-level keys of [`Config`], for picking them out of the environment.
-const CONFIG_KEYS: [&str; 13] = [
+const CONFIG_KEYS: [&str; 16] = [
     "listen",
     "data_dir",
     "database_url",
     "public_url",
     "demo",
     "cookie_secure",
+    "request_timeout_seconds",
+    "trust_forwarded_for",
     "database_max_connections",
     "log",
     "session",
     "pki",
+    "rate_limits",
     "notify",
     "storage",
     "retention",
@@ -227,6 +277,12 @@ impl Config {
         }
     }
 
+    /// Cookies are `Secure` when configured so, or else when people open an https address.
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| self.public_url().starts_with("https://"))
+    }
+
     pub fn public_url(&self) -> String {
         if self.public_url.is_empty() {
             format!("http://{}", self.listen)
@@ -251,6 +307,20 @@ mod tests {
             assert_eq!(c.session.idle_minutes, 7);
             Ok(())
         });
+    }
+
+    #[test]
+    fn cookies_are_secure_behind_https_unless_configured_otherwise() {
+        let at = |url: &str, secure: Option<bool>| Config {
+            public_url: url.into(),
+            cookie_secure: secure,
+            ..Config::default()
+        };
+        assert!(at("https://mektep.aktobe.kz", None).cookie_secure());
+        assert!(!at("http://127.0.0.1:8080", None).cookie_secure());
+        assert!(!at("", None).cookie_secure());
+        assert!(at("http://10.0.0.1", Some(true)).cookie_secure());
+        assert!(!at("https://mektep.aktobe.kz", Some(false)).cookie_secure());
     }
 
     #[test]

@@ -103,7 +103,10 @@ pub async fn serve(c: Config) -> Result<(), String> {
     let web_config = WebConfig {
         public_url: c.public_url(),
         demo: c.demo,
-        cookie_secure: c.cookie_secure,
+        cookie_secure: c.cookie_secure(),
+        rate_limits: c.rate_limits.limits(),
+        request_timeout_seconds: c.request_timeout_seconds,
+        trust_forwarded_for: c.trust_forwarded_for,
         session_idle_minutes: c.session.idle_minutes,
         session_absolute_hours: c.session.absolute_hours,
         challenge_ttl_seconds: c.pki.challenge_ttl_seconds,

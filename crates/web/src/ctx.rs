@@ -72,6 +72,8 @@ pub struct Ctx {
     /// Client address, for the audit log.
     pub source: String,
     pub demo: bool,
+    /// Cookies this response sets are `Secure` (the service is reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Ctx {
@@ -207,6 +209,7 @@ impl FromRequestParts<AppState> for Ctx {
                 .unwrap_or_else(|| "/".into()),
             source,
             demo: state.config.demo,
+            secure_cookies: state.config.cookie_secure,
         })
     }
 }

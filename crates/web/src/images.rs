@@ -20,7 +20,8 @@ pub fn clean(format: FileFormat, data: &[u8], is_photo: bool) -> Result<Vec<u8>,
     let image_format = match format {
         FileFormat::Jpeg => ImageFormat::Jpeg,
         FileFormat::Png => ImageFormat::Png,
-        FileFormat::Pdf => return Ok(data.to_vec()),
+        // A PDF is kept as the parent sent it, once checked (see `pdf_check`).
+        FileFormat::Pdf => return crate::pdf_check::check(data).map(|()| data.to_vec()),
     };
     let mut reader = ImageReader::with_format(Cursor::new(data), image_format);
     let mut limits = Limits::default();

@@ -11,6 +11,8 @@ pub mod images;
 pub mod jobs;
 pub mod notices;
 pub mod pages;
+pub mod pdf_check;
+pub mod rate_limit;
 pub mod routes;
 pub mod security;
 pub mod service;
@@ -22,6 +24,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::routing::{get, post};
+// A declared length over the limit is refused before a byte of the body is read.
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -45,6 +49,8 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let max_form = state.config.max_form_bytes;
     let upload_limit = state.config.max_upload_bytes;
+    let timeout = Duration::from_secs(state.config.request_timeout_seconds);
+    let limits = (state.clone(), rate_limit::Limiter::default());
     Router::new()
         .route("/", get(routes::home::home))
         .route("/healthz", get(routes::health::healthz))
@@ -65,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}/edit", get(routes::application::edit_form).post(routes::application::update))
         .route(
             "/applications/{id}/documents",
-            post(routes::application::upload).layer(DefaultBodyLimit::max(upload_limit)),
+            post(routes::application::upload).layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(upload_limit)).layer(RequestBodyLimitLayer::new(upload_limit)),
         )
         .route("/applications/{id}/documents/{doc}", get(routes::application::view_document))
         .route("/applications/{id}/documents/{doc}/delete", post(routes::application::remove_document))
@@ -85,7 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/school/paper/new", get(routes::paper::new_form).post(routes::paper::register))
         .route(
             "/school/applications/{id}/scans",
-            post(routes::paper::upload_scan).layer(DefaultBodyLimit::max(upload_limit)),
+            post(routes::paper::upload_scan).layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(upload_limit)).layer(RequestBodyLimitLayer::new(upload_limit)),
         )
         .route("/school/walkin", get(routes::walkin::desk))
         .route("/school/walkin/next", post(routes::walkin::call_next))
@@ -116,10 +122,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/outbox/{id}/resend", post(routes::admin::resend))
         .route("/static/{name}", get(routes::assets::asset))
         .layer(DefaultBodyLimit::max(max_form))
+        .layer(axum::middleware::from_fn_with_state(limits, rate_limit::limit))
         .layer(axum::middleware::from_fn(security::refuse_cross_site))
         .layer(axum::middleware::from_fn(pages::render_error_pages))
         .layer(axum::middleware::from_fn(security::security_headers))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -17,7 +17,7 @@ pub fn render<T: Template>(ctx: &Ctx, page: &T) -> Response {
         Ok(html) => {
             let mut response = Html(html).into_response();
             if let Some(anon) = &ctx.new_anon {
-                set_cookie(&mut response, ANON_COOKIE, anon, None, false);
+                set_cookie(&mut response, ANON_COOKIE, anon, None, ctx.secure_cookies);
             }
             response
         }
@@ -43,6 +43,28 @@ pub fn set_cookie(
     if let Ok(v) = HeaderValue::from_str(&c) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
+}
+
+/// The ARIA attributes of a form control: when the form came back with an error for `field`,
+/// the control is marked invalid and described by that error (read out when it gets the focus),
+/// then by its hint. `field` and `hint` are element ids written in the templates, not input.
+pub fn aria(errors: &[(String, String)], field: &str, hint: &str) -> String {
+    let invalid = errors.iter().any(|(f, _)| f == field);
+    let described: Vec<String> = [
+        invalid.then(|| format!("{field}-error")),
+        (!hint.is_empty()).then(|| hint.to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut attrs = String::new();
+    if invalid {
+        attrs.push_str(r#" aria-invalid="true""#);
+    }
+    if !described.is_empty() {
+        attrs.push_str(&format!(r#" aria-describedby="{}""#, described.join(" ")));
+    }
+    attrs
 }
 
 #[derive(Template)]
@@ -119,6 +141,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
             path,
             source: String::new(),
             demo: false,
+            secure_cookies: false,
         };
         let page = ErrorTemplate {
             ctx: &ctx,
@@ -136,4 +159,23 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aria;
+
+    #[test]
+    fn a_control_with_an_error_is_invalid_and_described_by_it_then_its_hint() {
+        let errors = vec![("child_iin".to_owned(), "wrong".to_owned())];
+        assert_eq!(
+            aria(&errors, "child_iin", "child_iin-hint"),
+            r#" aria-invalid="true" aria-describedby="child_iin-error child_iin-hint""#
+        );
+        assert_eq!(aria(&errors, "house", ""), "");
+        assert_eq!(
+            aria(&errors, "school_id", "school_id-hint"),
+            r#" aria-describedby="school_id-hint""#
+        );
+    }
 }

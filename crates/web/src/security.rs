@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use crate::error::AppError;
 
 /// No inline script or style: the NCALayer client and the upload progress live in /static.
-/// `connect-src` allows NCALayer's local websocket.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    connect-src 'self' wss://127.0.0.1:13579; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; \
+/// `connect-src` allows NCALayer's local websocket. No page is ever framed, by this site or
+/// another (clickjacking a "sign" button), and none frames anything.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self' wss://127.0.0.1:13579; frame-src 'none'; frame-ancestors 'none'; form-action 'self'; \
     base-uri 'none'; object-src 'none'";
 
 pub async fn security_headers(request: Request, next: Next) -> Response {
@@ -28,7 +29,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     h.entry(header::X_FRAME_OPTIONS)
-        .or_insert(HeaderValue::from_static("SAMEORIGIN"));
+        .or_insert(HeaderValue::from_static("DENY"));
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),

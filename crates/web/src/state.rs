@@ -24,6 +24,13 @@ pub struct WebConfig {
     pub max_upload_bytes: usize,
     /// Accept AUTH keys for signing an application (NCA issues both; the standard names SIGN).
     pub accept_auth_keys_for_signing: bool,
+    /// Limits on sign-in, SMS codes and uploads per client.
+    pub rate_limits: crate::rate_limit::RateLimits,
+    /// Longest time one request may take, reading its body included.
+    pub request_timeout_seconds: u64,
+    /// Behind a reverse proxy: rate limits count the address the proxy appends to
+    /// `X-Forwarded-For` (otherwise every client would share the proxy's address).
+    pub trust_forwarded_for: bool,
     /// Days after which the periodic jobs delete the uploaded documents of refused and
     /// withdrawn applications; 0 keeps them.
     pub retention_refused_and_withdrawn_days: u32,
@@ -41,6 +48,9 @@ impl Default for WebConfig {
             max_form_bytes: 64 * 1024,
             max_upload_bytes: 12 * 1024 * 1024,
             accept_auth_keys_for_signing: true,
+            rate_limits: Default::default(),
+            request_timeout_seconds: 60,
+            trust_forwarded_for: false,
             retention_refused_and_withdrawn_days: 0,
         }
     }

@@ -15,6 +15,13 @@ use web::{AppInner, AppState, WebConfig};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+#[path = "app/access.rs"]
+mod access;
+#[path = "app/sessions.rs"]
+mod sessions;
+#[path = "app/uploads.rs"]
+mod uploads;
+
 struct Person {
     auth: IssuedKey,
     sign: IssuedKey,
@@ -105,6 +112,18 @@ async fn databases() -> Vec<(String, Option<String>)> {
 }
 
 async fn start(backend: &(String, Option<String>)) -> App {
+    start_with(
+        backend,
+        WebConfig {
+            demo: false,
+            ..WebConfig::default()
+        },
+    )
+    .await
+}
+
+/// The service with settings of a test's own (e.g. low rate limits).
+async fn start_with(backend: &(String, Option<String>), config: WebConfig) -> App {
     let dir = std::env::temp_dir().join(format!("mektep-web-test-{}", store::random_token(8)));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = match &backend.1 {
@@ -127,10 +146,7 @@ async fn start(backend: &(String, Option<String>)) -> App {
         store: store.clone(),
         blobs: BlobStore::open(dir.join("documents")).expect("blobs"),
         verifier: Arc::new(verifier),
-        config: WebConfig {
-            demo: false,
-            ..WebConfig::default()
-        },
+        config,
         csrf_key: b"test csrf key".to_vec(),
         demo_people: Vec::new(),
         cache: Default::default(),

@@ -12,7 +12,7 @@ use domain::application::{
     Action, ActorKind, ApplicationStatus, Citizenship, Grade, Language, Relation, StudyForm,
     transition,
 };
-use domain::campaign::{ApplicantFacts, Campaign, required_documents};
+use domain::campaign::{ApplicantFacts, Campaign, WindowError, required_documents};
 use domain::eligibility::{AgeAssessment, assess_for_grade};
 use domain::ids::{Iin, PersonName};
 use pki::Purpose;
@@ -510,6 +510,24 @@ pub async fn create(
         Ok(form) => form,
         Err(errors) => return form_page(&state, &ctx, "/applications/new".into(), f, errors).await,
     };
+    // A draft may be prepared before the window opens (less to do in the opening rush), but not
+    // after it closed: it could never be submitted.
+    let today = local_time(Utc::now()).date();
+    let grade = u8::try_from(form.grade)
+        .ok()
+        .and_then(|g| Grade::try_from(g).ok())
+        .unwrap_or(Grade::FIRST);
+    if let Err(w @ WindowError::Closed { .. }) = campaign.is_open_for(grade, today) {
+        let e = domain_message(&ctx.tr, w.message_key(), &w.message_args());
+        return form_page(
+            &state,
+            &ctx,
+            "/applications/new".into(),
+            f,
+            vec![("grade".into(), e)],
+        )
+        .await;
+    }
     match state
         .store
         .create_application(
@@ -791,11 +809,21 @@ pub(crate) async fn read_upload(
             "file" => {
                 // The token must come first: nothing is read into memory for a forged form.
                 ctx.check_csrf(&csrf)?;
+                // Only shown as a label and never part of a path (files are stored under their
+                // hash): the last part of what the browser sent, without control characters.
                 let name: String = field
                     .file_name()
                     .unwrap_or("file")
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or_default()
                     .chars()
-                    .filter(|c| !c.is_control())
+                    // Control characters, and the invisible ones that reorder or hide text
+                    // ("photo\u{202e}gnp.exe" shows as "photoexe.png").
+                    .filter(|c| {
+                        !c.is_control()
+                            && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+                    })
                     .take(120)
                     .collect();
                 let limit = campaign.attachments.max_file_bytes;

@@ -20,6 +20,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../static/app.js"),
     ),
+    (
+        "errors.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/errors.js"),
+    ),
 ];
 
 pub async fn asset(Path(name): Path<String>) -> Response {

@@ -1,0 +1,257 @@
+//! Uploaded PDFs are stored as they are (a scan of a medical form must stay the parent's own
+//! file), so they are checked instead: a PDF that runs something when opened (JavaScript, an
+//! automatic action, launching a program), carries other files inside it, is cut off, or is at
+//! the same time another kind of file (a ZIP or an HTML page glued to it) is refused.
+//!
+//! PDF hides names two ways: `#xx` escapes in a name (`/J#61vaScript`) and compressed object
+//! streams. Names are read with their escapes decoded, and every Flate stream is inflated (with a
+//! bound, so that a "zip bomb" costs no more than the bound) and searched too.
+
+use std::io::Read;
+
+/// Names that make a PDF act on its own or carry files. `/OpenAction` alone may just open a
+/// page, and `/JS` holds a script only in an action of type `/JavaScript` (three bytes such as
+/// "/JS" also turn up by chance in megabytes of compressed scan), so neither counts alone.
+const ACTIVE_NAMES: [&[u8]; 6] = [
+    b"JavaScript",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"RichMedia",
+    b"XFA",
+];
+
+/// What inflating all streams of one file may produce at most.
+const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Checks a PDF; `Err` is the translation key of what is wrong.
+pub fn check(data: &[u8]) -> Result<(), &'static str> {
+    if !data.starts_with(b"%PDF-") {
+        return Err("app-err-format");
+    }
+    // A complete file ends with %%EOF (allowing trailing whitespace some writers add).
+    let tail = &data[data.len().saturating_sub(1024)..];
+    if find(tail, b"%%EOF").is_none() {
+        return Err("app-err-pdf-broken");
+    }
+    if is_polyglot(data) {
+        return Err("app-err-pdf-polyglot");
+    }
+    if has_active_names(data) {
+        return Err("app-err-pdf-active");
+    }
+    let mut budget = MAX_INFLATED_BYTES;
+    for stream in object_streams(data) {
+        let mut out = Vec::new();
+        let read = flate2::read::ZlibDecoder::new(stream)
+            .take(budget + 1)
+            .read_to_end(&mut out);
+        // A stream that does not inflate is left to the reader (some writers pad them); what
+        // did inflate is searched.
+        let _ = read;
+        if out.len() as u64 > budget {
+            return Err("app-err-pdf-active");
+        }
+        budget -= out.len() as u64;
+        if has_active_names(&out) || is_polyglot_inner(&out) {
+            return Err("app-err-pdf-active");
+        }
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Where a ZIP reader looks for the archive's end record: the last 64 KiB and its 22 bytes.
+const ZIP_END_WINDOW: usize = 65_535 + 22;
+
+/// Markers of another format: the end record a ZIP reader finds near the end (only there: four
+/// bytes anywhere in megabytes of compressed scan would refuse honest files now and then), or
+/// the tags a browser would run as a page.
+fn is_polyglot(data: &[u8]) -> bool {
+    let tail = &data[data.len().saturating_sub(ZIP_END_WINDOW)..];
+    find(tail, b"PK\x05\x06").is_some() || is_polyglot_inner(data)
+}
+
+fn is_polyglot_inner(data: &[u8]) -> bool {
+    [
+        &b"<script"[..],
+        b"<html",
+        b"<!doctype html",
+        b"<svg",
+        b"<iframe",
+        b"<body",
+    ]
+    .iter()
+    .any(|tag| find_ignore_case(data, tag))
+}
+
+/// Reads every `/Name` token with `#xx` escapes decoded and looks for the active ones.
+fn has_active_names(data: &[u8]) -> bool {
+    has_name(data, |name| ACTIVE_NAMES.contains(&name))
+}
+
+/// Whether a `/Name` token (with `#xx` escapes decoded) satisfies `wanted`.
+fn has_name(data: &[u8], wanted: impl Fn(&[u8]) -> bool) -> bool {
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] != b'/' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut name = Vec::new();
+        while i < data.len() && !is_delimiter(data[i]) {
+            if data[i] == b'#'
+                && i + 2 < data.len()
+                && let (Some(h), Some(l)) = (hex(data[i + 1]), hex(data[i + 2]))
+            {
+                name.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+            name.push(data[i]);
+            i += 1;
+        }
+        if wanted(&name) {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_delimiter(b: u8) -> bool {
+    b.is_ascii_whitespace() || b"()<>[]{}/%\0".contains(&b)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// The object streams (`/Type/ObjStm`, however spelled): where objects, and so scripts, may
+/// hide compressed. Image and page streams are not inflated (their content is no object).
+fn object_streams(data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut dict_from = 0;
+    for (start, end) in stream_bounds(data) {
+        let dict = &data[dict_from.max(start.saturating_sub(512))..start];
+        if has_name(dict, |n| n == b"ObjStm") {
+            out.push(&data[start..end]);
+        }
+        dict_from = end;
+    }
+    out
+}
+
+/// Where each stream's data begins and ends (after `stream` and its end of line, up to
+/// `endstream`).
+fn stream_bounds(data: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = find(&data[from..], b"stream") {
+        let start = from + at;
+        from = start + 6;
+        // "endstream" also contains "stream": skip it.
+        if start >= 3 && &data[start - 3..start] == b"end" {
+            continue;
+        }
+        let mut body = from;
+        if data.get(body) == Some(&b'\r') {
+            body += 1;
+        }
+        if data.get(body) == Some(&b'\n') {
+            body += 1;
+        }
+        let end = find(&data[body..], b"endstream").map_or(data.len(), |e| body + e);
+        out.push((body, end));
+        from = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const PLAIN: &[u8] =
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).expect("deflate");
+        e.finish().expect("deflate")
+    }
+
+    #[test]
+    fn a_plain_pdf_passes() {
+        assert_eq!(check(PLAIN), Ok(()));
+    }
+
+    #[test]
+    fn scripts_actions_and_attachments_are_refused_however_spelled() {
+        for body in [
+            &b"<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>"[..],
+            b"<</AA<</O<</S/Launch/F(cmd.exe)>>>>>>",
+            b"<</Names<</EmbeddedFiles 3 0 R>>>>",
+            b"<</Type/EmbeddedFile>>",
+            b"<</S/J#61vaScript/JS 4 0 R>>",
+            b"<</Names<</J#61v#61Script 5 0 R>>>>",
+        ] {
+            let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
+            pdf.extend_from_slice(body);
+            pdf.extend_from_slice(b"endobj\n%%EOF\n");
+            assert_eq!(
+                check(&pdf),
+                Err("app-err-pdf-active"),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn a_script_hidden_in_a_compressed_object_stream_is_found() {
+        let hidden = deflate(b"<</S/JavaScript/JS(app.alert(1))>>");
+        let mut pdf = format!(
+            "%PDF-1.7\n1 0 obj<</Type/Obj#53tm/Length {}/Filter/FlateDecode>>stream\n",
+            hidden.len()
+        )
+        .into_bytes();
+        pdf.extend_from_slice(&hidden);
+        pdf.extend_from_slice(b"\nendstream endobj\n%%EOF\n");
+        assert_eq!(check(&pdf), Err("app-err-pdf-active"));
+        // The same stream with harmless content passes.
+        let harmless = deflate(b"BT /F1 12 Tf (hello) Tj ET");
+        let mut pdf = b"%PDF-1.7\n1 0 obj<</Filter/FlateDecode>>stream\n".to_vec();
+        pdf.extend_from_slice(&harmless);
+        pdf.extend_from_slice(b"\nendstream endobj\n%%EOF\n");
+        assert_eq!(check(&pdf), Ok(()));
+        // "/JS" alone (as found by chance in an image's data) runs nothing.
+        let mut pdf = b"%PDF-1.7\n1 0 obj<</Subtype/Image/Length 9>>stream\n".to_vec();
+        pdf.extend_from_slice(b"\x01/JS \x02\xff");
+        pdf.extend_from_slice(b"\nendstream endobj\n%%EOF\n");
+        assert_eq!(check(&pdf), Ok(()));
+    }
+
+    #[test]
+    fn truncated_files_and_polyglots_are_refused() {
+        assert_eq!(check(&PLAIN[..PLAIN.len() - 8]), Err("app-err-pdf-broken"));
+        let mut zip = PLAIN.to_vec();
+        zip.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00payload.exe");
+        zip.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
+        zip.extend_from_slice(b"%%EOF\n");
+        assert_eq!(check(&zip), Err("app-err-pdf-polyglot"));
+        let mut html = PLAIN.to_vec();
+        html.splice(9..9, b"<HTML><Script>alert(1)</script>".iter().copied());
+        assert_eq!(check(&html), Err("app-err-pdf-polyglot"));
+    }
+}
