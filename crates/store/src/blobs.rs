@@ -52,10 +52,15 @@ impl BlobStore {
         let key = random_token(16);
         let path = self.path_of(&key)?;
         let tmp = self.root.join("tmp").join(&key);
-        {
-            let mut f = std::fs::File::create(&tmp)?;
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
             f.write_all(data)?;
-            f.sync_all()?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            // A full disk leaves a partial file: remove it, so it neither holds on to the space
+            // nor is mistaken for a document.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
