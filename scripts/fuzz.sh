@@ -11,9 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-20}"
-export RUSTC_BOOTSTRAP=1
+# Only for cargo fuzz: in the environment of a normal build it would make cargo rebuild everything.
+fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
 
-if ! cargo fuzz --version >/dev/null 2>&1; then
+if ! fuzz --version >/dev/null 2>&1; then
   echo "== installing cargo-fuzz"
   cargo install cargo-fuzz --locked
 fi
@@ -24,8 +25,12 @@ if ! command -v c++ >/dev/null 2>&1; then
 fi
 
 # ---- Seeds --------------------------------------------------------------------------------------
-cargo build -q -p mektep
-MEKTEP="${CARGO_TARGET_DIR:-target}/debug/mektep"
+# MEKTEP_BIN: a mektep binary already built (scripts/test.sh has one); otherwise build it.
+MEKTEP="${MEKTEP_BIN:-}"
+if [ -z "$MEKTEP" ]; then
+  cargo build -q -p mektep
+  MEKTEP="${CARGO_TARGET_DIR:-target}/debug/mektep"
+fi
 NCA="${MEKTEP_NCA_TEST:-../shared/nca-test}"
 SEEDS="$(mktemp -d)"
 trap 'rm -rf "$SEEDS"' EXIT
@@ -96,11 +101,11 @@ fi
 
 # ---- Runs ---------------------------------------------------------------------------------------
 echo "== building the fuzz targets"
-cargo fuzz build -O
+fuzz build -O
 for target in cms_verify x509 ids upload; do
   echo "== fuzzing $target for ${SECONDS_PER_TARGET}s"
   log="$(mktemp)"
-  if ! cargo fuzz run -O "$target" -- \
+  if ! fuzz run -O "$target" -- \
       -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -max_len=262144 -timeout=10 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -60 "$log"
