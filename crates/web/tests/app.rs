@@ -2196,3 +2196,6 @@ async fn the_campaign_documents_are_data_the_administrator_edits() {
         );
     }
 }
+
+#[path = "app/signatures.rs"]
+mod signatures;
