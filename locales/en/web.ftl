@@ -19,6 +19,8 @@ error-csrf = The page has expired. Reload it and try again.
 error-too-many-requests = Too many requests. Try again in a minute.
 error-overloaded = Too many people are applying right now. Your draft is saved — try again in a minute.
 error-internal = Something went wrong on our side. We have logged it; please try again shortly.
+error-storage-full = The server cannot store files right now. Your draft and the documents uploaded before are safe — please upload the file again later.
+error-unavailable = The service is briefly unavailable. Your draft is saved — please try again in a minute.
 error-payload-too-large = What was sent is too large.
 
 home-title = Enrol your child in first grade online

@@ -243,6 +243,11 @@ fn parse_tlv(data: &[u8], depth: usize) -> DerResult<(Tlv<'_>, usize)> {
         for b in bytes {
             len = (len << 8) | *b as usize;
         }
+        // A length with leading zero octets, or in long form below 128, is not DER: the same
+        // element could then be sent in several encodings, which no producer of ours needs.
+        if bytes.first() == Some(&0) || len < 0x80 {
+            return Err(DerError("non-minimal length encoding"));
+        }
         (len, 2 + n)
     };
     let end = header.checked_add(len).ok_or(DerError("length overflow"))?;
@@ -605,6 +610,9 @@ mod tests {
             &[0x30, 0x05, 1],
             &[0x1f, 0x01, 0],
             &[0x30, 0x80, 0x04, 0x01],
+            // Non-minimal lengths: long form below 128, and a leading zero octet.
+            &[0x04, 0x81, 0x01, 0],
+            &[0x04, 0x82, 0x00, 0x80],
         ] {
             assert!(parse_single(data).is_err(), "{data:?}");
         }

@@ -546,3 +546,6 @@ fn openssl_accepts_our_crl() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[path = "testca_flows/hostile.rs"]
+mod hostile;

@@ -71,7 +71,7 @@ impl BlobStore {
         let key = random_token(16);
         let path = self.path_of(&key)?;
         let tmp = self.root.join("tmp").join(&key);
-        {
+        let written = (|| -> Result<(), StoreError> {
             let f = std::fs::File::create(&tmp)?;
             let mut w = std::io::BufWriter::new(f);
             match self.keys.current() {
@@ -79,6 +79,13 @@ impl BlobStore {
                 None => w.write_all(data)?,
             }
             w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            Ok(())
+        })();
+        if let Err(e) = written {
+            // A full disk leaves a partial file: remove it, so it neither holds on to the space
+            // nor is mistaken for a document.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

@@ -41,4 +41,37 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// The disk (or the file size limit) refused a write: the person is told that files cannot
+    /// be stored right now, rather than that something broke.
+    pub fn is_storage_full(&self) -> bool {
+        use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+        match self {
+            StoreError::Io(e) => matches!(e.kind(), StorageFull | FileTooLarge | QuotaExceeded),
+            StoreError::Database(sqlx::Error::Io(e)) => {
+                matches!(e.kind(), StorageFull | FileTooLarge | QuotaExceeded)
+            }
+            _ => false,
+        }
+    }
+
+    /// The database cannot be reached for now (restarting, connection lost, pool exhausted):
+    /// the request is answered at once with "try again", and the pool reconnects by itself.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_),
+            ) => true,
+            // SQLSTATE class 08 (connection exception) and 57P0x (the server is shutting down,
+            // or starting and not yet accepting connections).
+            StoreError::Database(sqlx::Error::Database(e)) => e
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        }
+    }
 }

@@ -30,6 +30,10 @@ pub enum AppError {
     TooManyRequests,
     #[error("service overloaded")]
     Overloaded,
+    #[error("document storage is full: {0}")]
+    StorageFull(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -44,6 +48,8 @@ impl From<store::StoreError> for AppError {
     fn from(e: store::StoreError) -> Self {
         match e {
             store::StoreError::NotFound => AppError::NotFound,
+            e if e.is_storage_full() => AppError::StorageFull(e.to_string()),
+            e if e.is_unavailable() => AppError::Unavailable(e.to_string()),
             other => AppError::Internal(format!("store: {other}")),
         }
     }
@@ -67,6 +73,14 @@ impl IntoResponse for AppError {
             AppError::BadRequest(key) => (StatusCode::BAD_REQUEST, *key),
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "error-too-many-requests"),
             AppError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "error-overloaded"),
+            AppError::StorageFull(detail) => {
+                tracing::error!(error = %detail, "document storage is full");
+                (StatusCode::INSUFFICIENT_STORAGE, "error-storage-full")
+            }
+            AppError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
+            }
             AppError::Internal(detail) => {
                 // Library errors may echo what they were given (an address, a number).
                 tracing::error!(

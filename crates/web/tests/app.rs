@@ -2215,3 +2215,5 @@ async fn the_campaign_documents_are_data_the_administrator_edits() {
 
 #[path = "app/logs.rs"]
 mod logs;
+#[path = "app/signatures.rs"]
+mod signatures;
