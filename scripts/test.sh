@@ -53,12 +53,29 @@ done
 
 # Faults: kill -9 the real server while parents submit; nothing acknowledged may be lost.
 need_pkg python3 python3
-echo "== crash test (kill -9 during concurrent submissions, restart, check)"
+BIN="${CARGO_TARGET_DIR:-target}/debug/mektep"
+echo "== crash test (kill -9 during 500 concurrent submissions, restart, check)"
 cargo build -p mektep
-python3 scripts/crash_test.py "${CARGO_TARGET_DIR:-target}/debug/mektep"
+python3 scripts/crash_test.py "$BIN" --parents 500 --children 2 --kill-after 300
+
+# Faults: the documents' disk full (a 2 MiB tmpfs, or RLIMIT_FSIZE where mounting is not allowed).
+echo "== disk full test (translated refusal, nothing corrupted, uploads work again)"
+python3 scripts/disk_full_test.py "$BIN"
+
+# Faults: PostgreSQL restarted under load. It restarts the shared cluster: alone, before cargo test.
+echo "== PostgreSQL restart test (Mektep recovers by itself, nothing acknowledged lost)"
+python3 scripts/pg_restart_test.py "$BIN"
+
+# Supply chain: licences, sources, bans; RustSec advisories where github.com is reachable.
+echo "== supply chain (cargo deny)"
+scripts/supply_chain.sh
 
 echo "== cargo test (every database test runs on SQLite and on PostgreSQL at ${PG_URL%%@*}@…)"
 cargo test --workspace "$@"
+
+# Fuzzing: a short run of every target (README: longer runs).
+echo "== fuzzing (20 s a target)"
+MEKTEP_BIN="$BIN" scripts/fuzz.sh 20
 
 # Browser tests: the demo on SQLite in Debian's Chromium (e2e/run.sh installs Chromium and the npm
 # packages when they are missing). They run last, so the output ends with their summary.
