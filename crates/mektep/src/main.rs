@@ -1,5 +1,6 @@
 //! `mektep`: the service and its tools in one binary.
 
+mod bench;
 mod config;
 mod demo;
 mod fsck;
@@ -50,6 +51,11 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The opening-minute rush: test parents walk the whole path against a running server.
+    Bench {
+        #[command(flatten)]
+        args: bench::BenchArgs,
+    },
     /// Check that every document row has its file, unchanged, and list files no row names.
     Fsck {
         #[arg(long)]
@@ -139,6 +145,9 @@ fn main() -> ExitCode {
                 }
             })
         }),
+        Command::Bench { args } => {
+            load(args.data_dir()).and_then(|c| runtime()?.block_on(bench::run(args, c)))
+        }
         Command::Audit(AuditCommand::Verify { data_dir }) => load(data_dir).and_then(|c| {
             runtime()?.block_on(async {
                 let store = serve::open_store(&c).await?;
