@@ -7,7 +7,8 @@
 #   PARENTS=2000 scripts/bench.sh         a shorter run
 #   BACKENDS=sqlite scripts/bench.sh      one database
 #   RATE=500 CONCURRENCY=3000 LABEL=overload scripts/bench.sh   open loop: arrivals per second
-#   scripts/bench.sh --smoke              20 parents, nothing written (for scripts/test.sh)
+#   scripts/bench.sh --smoke              20 parents, both databases, debug build, nothing written
+#                                         (for scripts/test.sh: proves the path still works end to end)
 #
 # The machine's description (nproc, CPU model, memory, kernel) is in every JSON file.
 set -euo pipefail
@@ -21,13 +22,15 @@ LABEL="${LABEL:-}"
 RATE="${RATE:-}"
 PG_URL="${MEKTEP_BENCH_POSTGRES_URL:-${MEKTEP_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
 OUT_DIR="bench/results"
+PROFILE="${PROFILE:-release}"
+KEYS="${KEYS:-64}"
 if [ "${1:-}" = "--smoke" ]; then
-  PARENTS=20 CONCURRENCY=5 POLL_SECONDS=1 OUT_DIR="$(mktemp -d)"
+  PARENTS=20 CONCURRENCY=5 POLL_SECONDS=1 OUT_DIR="$(mktemp -d)" PROFILE="${PROFILE_SMOKE:-debug}" KEYS=4
 fi
 
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p mektep
-BIN="$TARGET/release/mektep"
+if [ "$PROFILE" = release ]; then cargo build --release -p mektep; else cargo build -p mektep; fi
+BIN="$TARGET/$PROFILE/mektep"
 mkdir -p "$OUT_DIR"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -55,7 +58,7 @@ for backend in $BACKENDS; do
   status=0
   "$BIN" bench --url "http://127.0.0.1:$port" --server-pid "$pid" --data-dir "$data" \
     --parents "$PARENTS" --concurrency "$CONCURRENCY" --poll-seconds "$POLL_SECONDS" \
-    ${RATE:+--rate "$RATE"} --keys-cache "$TARGET/bench-keys.pem" \
+    ${RATE:+--rate "$RATE"} --keys "$KEYS" --keys-cache "$TARGET/bench-keys.pem" \
     --out "$OUT_DIR/$name.json" || status=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
