@@ -10,6 +10,7 @@
 //! acknowledged submission is committed before it is acknowledged.
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::Request;
@@ -34,6 +35,26 @@ const RETRY_AFTER_SECONDS: &str = "60";
 
 static TURNS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(IN_FLIGHT));
 
+/// Requests waiting for a turn. When as many wait as are being worked on, a newcomer is
+/// refused at once: waiting would only make the answer slower, not different.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a waiting request for as long as it waits.
+struct Waiting;
+
+impl Waiting {
+    fn start() -> Waiting {
+        WAITING.fetch_add(1, Ordering::Relaxed);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Cheap answers that never queue: static files and health checks.
 fn always_served(path: &str) -> bool {
     path.starts_with("/static/") || path == "/healthz" || path == "/readyz"
@@ -43,20 +64,51 @@ fn is_newcomer(path: &str) -> bool {
     path == "/" || path == "/login" || path.starts_with("/auth/") || path.starts_with("/login/")
 }
 
+static REFUSED: AtomicU64 = AtomicU64::new(0);
+static LAST_WARNING: AtomicU64 = AtomicU64::new(0);
+
+/// One warning a second at most, with the count since the last one: a flood of refusals must
+/// not become a flood of log lines.
+fn note_refusal() {
+    let refused = REFUSED.fetch_add(1, Ordering::Relaxed) + 1;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last = LAST_WARNING.load(Ordering::Relaxed);
+    if now > last
+        && LAST_WARNING
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::warn!(
+            refused_since_start = refused,
+            "overloaded: refusing requests"
+        );
+    }
+}
+
 pub async fn admit(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if always_served(path) {
         return next.run(request).await;
     }
-    let wait = if is_newcomer(path) {
-        NEWCOMER_WAIT
-    } else {
-        PARENT_WAIT
+    let newcomer = is_newcomer(path);
+    let wait = if newcomer { NEWCOMER_WAIT } else { PARENT_WAIT };
+    let turn = match TURNS.try_acquire() {
+        Ok(turn) => Some(turn),
+        Err(_) if newcomer && WAITING.load(Ordering::Relaxed) >= IN_FLIGHT => None,
+        Err(_) => {
+            let _waiting = Waiting::start();
+            tokio::time::timeout(wait, TURNS.acquire())
+                .await
+                .ok()
+                .and_then(Result::ok)
+        }
     };
-    match tokio::time::timeout(wait, TURNS.acquire()).await {
-        Ok(Ok(_turn)) => next.run(request).await,
-        _ => {
-            tracing::warn!(path, "overloaded: request refused");
+    match turn {
+        Some(_turn) => next.run(request).await,
+        None => {
+            note_refusal();
             let mut response = AppError::Overloaded.into_response();
             response.headers_mut().insert(
                 header::RETRY_AFTER,
