@@ -1,7 +1,7 @@
 //! An uploaded file as the server types and cleans it: the format from the first bytes
 //! (domain's `check_upload`, as routes/application.rs calls it), then the image decoded with
-//! limits and re-encoded (crates/web/src/images.rs, compiled here as it is, so the fuzzer does
-//! not build the whole web stack).
+//! limits and cleaned, or the PDF checked for scripts and embedded files (crates/web/src/images.rs
+//! and pdf_check.rs, compiled here as they are, so the fuzzer does not build the whole web stack).
 #![no_main]
 
 use domain::campaign::AttachmentLimits;
@@ -10,6 +10,9 @@ use libfuzzer_sys::fuzz_target;
 #[path = "../../crates/web/src/images.rs"]
 #[allow(dead_code)]
 mod images;
+#[path = "../../crates/web/src/pdf_check.rs"]
+#[allow(dead_code)]
+mod pdf_check;
 
 fuzz_target!(|data: &[u8]| {
     let limits = AttachmentLimits::default();

@@ -1,5 +1,6 @@
 //! `mektep`: the service and its tools in one binary.
 
+mod bench;
 mod config;
 mod data;
 mod demo;
@@ -52,6 +53,11 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The opening-minute rush: test parents walk the whole path against a running server.
+    Bench {
+        #[command(flatten)]
+        args: bench::BenchArgs,
+    },
     /// Check that every document row has its file, unchanged, and list files no row names.
     Fsck {
         #[arg(long)]
@@ -185,6 +191,9 @@ fn main() -> ExitCode {
             store::MasterKey::parse(&key)
                 .map(|_| println!("{key}"))
                 .map_err(|e| e.to_string())
+        }
+        Command::Bench { args } => {
+            load(args.data_dir()).and_then(|c| runtime()?.block_on(bench::run(args, c)))
         }
         Command::Audit(AuditCommand::Verify { data_dir }) => load(data_dir).and_then(|c| {
             runtime()?.block_on(async {

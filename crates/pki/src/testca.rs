@@ -303,6 +303,30 @@ impl TestCa {
         self.issue(&person, &[Role::Individual], kind, validity)
     }
 
+    /// An individual's certificate over a key the caller already has (PKCS#8 RSA): a load
+    /// generator gives thousands of test people their own certificates without generating
+    /// thousands of RSA keys.
+    #[allow(clippy::too_many_arguments)]
+    pub fn issue_person_with_key(
+        &self,
+        key: Vec<u8>,
+        iin: &str,
+        surname: &str,
+        given_name: &str,
+        patronymic: Option<&str>,
+        kind: KeyKind,
+        validity: Validity,
+    ) -> Result<IssuedKey, TestCaError> {
+        let person = Person {
+            iin,
+            surname,
+            given_name,
+            patronymic,
+            organization: None,
+        };
+        self.issue_with_key(key, &person, &[Role::Individual], kind, validity)
+    }
+
     /// An employee of a legal entity (заңды тұлға): adds `O` and `OU=BIN…`, and the roles.
     #[allow(clippy::too_many_arguments)]
     pub fn issue_organization_person(
@@ -336,7 +360,17 @@ impl TestCa {
         kind: KeyKind,
         validity: Validity,
     ) -> Result<IssuedKey, TestCaError> {
-        let key = generate_rsa_key()?;
+        self.issue_with_key(generate_rsa_key()?, person, roles, kind, validity)
+    }
+
+    fn issue_with_key(
+        &self,
+        key: Vec<u8>,
+        person: &Person<'_>,
+        roles: &[Role],
+        kind: KeyKind,
+        validity: Validity,
+    ) -> Result<IssuedKey, TestCaError> {
         let pair = RsaKeyPair::from_pkcs8(&key).map_err(|e| TestCaError::BadKey(e.to_string()))?;
         let spki = spki_of(&pair);
         let legal = person.organization.is_some();

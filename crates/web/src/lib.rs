@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod images;
 pub mod jobs;
 pub mod notices;
+pub mod overload;
 pub mod pages;
 pub mod pdf_check;
 pub mod rate_limit;
@@ -124,6 +125,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_form))
         .layer(axum::middleware::from_fn_with_state(limits, rate_limit::limit))
         .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        // Inside the error pages, so that a refusal is a translated page.
+        .layer(axum::middleware::from_fn(overload::admit))
         .layer(axum::middleware::from_fn(pages::render_error_pages))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))

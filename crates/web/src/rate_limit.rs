@@ -38,19 +38,22 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        // Per address the limits must allow a school's or a mobile operator's shared address.
+        // Per address the limits must allow a mobile operator's shared address (carrier-grade
+        // NAT puts thousands of phones behind one), in the opening minute of a campaign: sign-in
+        // and uploads are generous, because each needs a valid signature or a signed-in parent and
+        // the overload limiter guards the capacity; SMS codes cost money and can be guessed.
         RateLimits {
             sign_in: Rate {
-                burst: 60,
-                per_hour: 1200,
+                burst: 1000,
+                per_hour: 36_000,
             },
             sms: Rate {
                 burst: 20,
                 per_hour: 120,
             },
             upload: Rate {
-                burst: 60,
-                per_hour: 1200,
+                burst: 2000,
+                per_hour: 72_000,
             },
         }
     }
