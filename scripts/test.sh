@@ -77,6 +77,11 @@ cargo test --workspace "$@"
 echo "== fuzzing (20 s a target)"
 MEKTEP_BIN="$BIN" scripts/fuzz.sh 20
 
+# The load generator, 20 parents on each database: the whole path still works end to end under it
+# (the figures come from scripts/bench.sh without --smoke; see bench/README.md).
+echo "== load generator smoke run (20 parents, SQLite and PostgreSQL)"
+scripts/bench.sh --smoke
+
 # Browser tests: the demo on SQLite in Debian's Chromium (e2e/run.sh installs Chromium and the npm
 # packages when they are missing). They run last, so the output ends with their summary.
 echo "== browser tests (e2e/run.sh: Chromium, playwright-core, axe-core)"

@@ -22,6 +22,7 @@ error-internal = Something went wrong on our side. We have logged it; please try
 error-storage-full = The server cannot store files right now. Your draft and the documents uploaded before are safe — please upload the file again later.
 error-unavailable = The service is briefly unavailable. Your draft is saved — please try again in a minute.
 error-payload-too-large = What was sent is too large.
+error-request-timeout = That took too long: the connection may be slow. Nothing from this request was saved; please try again.
 
 home-title = Enrol your child in first grade online
 home-lead = Hand in the documents without going to the school: sign in with your digital signature, fill in the application, attach the documents and sign. Within five working days the school issues a receipt or a reasoned refusal.

@@ -190,11 +190,18 @@ impl FromRequestParts<AppState> for Ctx {
                 b
             }
         };
-        let source = parts
+        // The audit log's "from where": behind a trusted proxy, the client it names, as the rate
+        // limits count it.
+        let peer = parts
             .extensions
             .get::<ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "-".into());
+        let source = crate::rate_limit::client_address(
+            &peer,
+            &parts.headers,
+            state.config.trust_forwarded_for,
+        );
         Ok(Ctx {
             lang,
             tr: Tr::new(lang),

@@ -88,6 +88,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         let key = match status.as_u16() {
             400 | 415 | 422 => Some("error-bad-request"),
             413 => Some("error-payload-too-large"),
+            408 => Some("error-request-timeout"),
             _ => None,
         };
         let plain = response

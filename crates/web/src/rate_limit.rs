@@ -131,7 +131,11 @@ impl Limiter {
 /// The client's address: the peer's, or behind a reverse proxy that is trusted to say so, the
 /// last address of `X-Forwarded-For` (the one the proxy itself appended; earlier ones are
 /// whatever the client wrote).
-fn client_address(peer: &str, headers: &axum::http::HeaderMap, trust_forwarded: bool) -> String {
+pub(crate) fn client_address(
+    peer: &str,
+    headers: &axum::http::HeaderMap,
+    trust_forwarded: bool,
+) -> String {
     if trust_forwarded
         && let Some(last) = headers
             .get_all("x-forwarded-for")

@@ -365,17 +365,35 @@ async fn a_request_body_too_large_or_too_slow_is_cut_off() {
         .await
         .expect("connect");
     s.write_all(
-        b"POST /logout HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ncsrf=",
+        b"POST /logout HTTP/1.1\r\nHost: x\r\nCookie: mektep_lang=en\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ncsrf=",
     )
     .await
     .expect("write");
     let started = std::time::Instant::now();
-    let mut answer = vec![0u8; 512];
-    let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut answer))
-        .await
-        .expect("answered before the test's own limit")
-        .expect("read");
-    let answer = String::from_utf8_lossy(&answer[..n]);
+    // The whole answer: the status, then the translated page with the security headers.
+    let mut answer = Vec::new();
+    let mut chunk = vec![0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("</html>") {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut chunk))
+            .await
+            .expect("answered before the test's own limit")
+            .expect("read");
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        answer.contains("That took too long"),
+        "translated: {answer}"
+    );
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-security-policy"),
+        "{answer}"
+    );
 }
