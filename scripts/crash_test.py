@@ -48,12 +48,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(binary, data_dir, port):
+def start(binary, data_dir, port, **popen):
+    """Starts `mektep serve --demo` and waits until it is ready; `popen` adds Popen options (the
+    fault tests' environment or resource limits)."""
     proc = subprocess.Popen(
         [binary, "serve", "--demo", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        **popen,
     )
     seen = []
     for line in proc.stdout:

@@ -22,10 +22,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crash_test  # noqa: E402
 from crash_test import PDF, PHOTO, confirm_contacts, free_port, iin, sign_in  # noqa: E402
 
 FULL = {
@@ -52,18 +52,7 @@ def start(binary, data_dir, port, limit_size):
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (FSIZE_LIMIT, FSIZE_LIMIT))
 
-    proc = subprocess.Popen(
-        [binary, "serve", "--demo", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=limits,
-    )
-    seen = []
-    for line in proc.stdout:
-        seen.append(line.rstrip())
-        if "Mektep is ready" in line:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-            return proc
-    proc.wait()
-    raise SystemExit(f"the server did not start (exit {proc.returncode}):\n" + "\n".join(seen[-20:]))
+    return crash_test.start(binary, data_dir, port, preexec_fn=limits)
 
 
 def fill(path):

@@ -59,22 +59,7 @@ def cluster_of(url):
 
 
 def start(binary, data_dir, port, db_url):
-    env = dict(os.environ, MEKTEP_DATABASE_URL=db_url)
-    proc = subprocess.Popen(
-        [binary, "serve", "--demo", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    seen = []
-    for line in proc.stdout:
-        seen.append(line.rstrip())
-        if "Mektep is ready" in line:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-            return proc
-    proc.wait()
-    raise SystemExit(f"the server did not start (exit {proc.returncode}):\n" + "\n".join(seen[-20:]))
+    return crash_test.start(binary, data_dir, port, env=dict(os.environ, MEKTEP_DATABASE_URL=db_url))
 
 
 class Log:
