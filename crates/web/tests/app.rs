@@ -306,8 +306,9 @@ async fn page(c: &reqwest::Client, url: &str) -> (u16, String) {
     (status, r.text().await.expect("body"))
 }
 
-/// Signs in through the same two calls the page's script makes.
-async fn sign_in(app: &App, c: &reqwest::Client, key: &IssuedKey) -> reqwest::Response {
+/// A fresh login challenge, as the page's script asks for it: (CSRF token, challenge id, the
+/// bytes to sign).
+async fn challenge(app: &App, c: &reqwest::Client) -> (String, serde_json::Value, Vec<u8>) {
     let (_, html) = page(c, &format!("{}/login", app.base)).await;
     let csrf = csrf_of(&html);
     let ch: serde_json::Value = c
@@ -322,13 +323,19 @@ async fn sign_in(app: &App, c: &reqwest::Client, key: &IssuedKey) -> reqwest::Re
     let data = B64
         .decode(ch["data"].as_str().expect("data"))
         .expect("base64");
+    (csrf, ch["id"].clone(), data)
+}
+
+/// Signs in through the same two calls the page's script makes.
+async fn sign_in(app: &App, c: &reqwest::Client, key: &IssuedKey) -> reqwest::Response {
+    let (csrf, id, data) = challenge(app, c).await;
     let cms = CmsSigner::from_issued(key)
         .expect("signer")
         .sign(&data, true)
         .expect("sign");
     c.post(format!("{}/auth/login", app.base))
         .header("x-csrf-token", &csrf)
-        .json(&serde_json::json!({ "challenge_id": ch["id"], "cms": B64.encode(cms) }))
+        .json(&serde_json::json!({ "challenge_id": id, "cms": B64.encode(cms) }))
         .send()
         .await
         .expect("login")

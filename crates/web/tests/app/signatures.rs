@@ -4,23 +4,6 @@
 
 use super::*;
 
-/// A fresh login challenge: (CSRF token, challenge id, the bytes to sign).
-async fn challenge(app: &App, c: &reqwest::Client) -> (String, serde_json::Value, Vec<u8>) {
-    let (_, html) = page(c, &format!("{}/login", app.base)).await;
-    let csrf = csrf_of(&html);
-    let ch: serde_json::Value = c
-        .post(format!("{}/auth/challenge", app.base))
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .expect("challenge")
-        .json()
-        .await
-        .expect("json");
-    let data = B64.decode(ch["data"].as_str().expect("data")).expect("b64");
-    (csrf, ch["id"].clone(), data)
-}
-
 async fn log_in(
     app: &App,
     c: &reqwest::Client,
