@@ -384,3 +384,75 @@ async fn sessions_expire_when_idle() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_signed_in_person_comes_with_their_roles_in_one_query_and_expires_the_same() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, _) = parent_and_campaign(s).await;
+        s.create_session("tok", parent, "csrf", t0(), Duration::hours(12))
+            .await
+            .unwrap();
+        let at = t0() + Duration::minutes(10);
+        let idle = Duration::minutes(30);
+        let (session, person, roles) = s.signed_in("tok", at, idle).await.unwrap().unwrap();
+        let expected = s.person(parent).await.unwrap();
+        assert_eq!(session.person_id, parent);
+        assert_eq!(session.csrf_secret, "csrf");
+        assert_eq!(
+            (person.id, &person.iin, &person.surname, person.created_at),
+            (
+                expected.id,
+                &expected.iin,
+                &expected.surname,
+                expected.created_at
+            )
+        );
+        assert!(roles.is_empty(), "a parent has no staff roles");
+
+        // Two roles, one of them revoked: only the live one comes back.
+        let admin = s
+            .grant_staff_role(&person.iin, StaffRoleKind::Admin, None, "test", "-", t0())
+            .await
+            .unwrap();
+        s.grant_staff_role(
+            &person.iin,
+            StaffRoleKind::Clerk,
+            None,
+            "test",
+            "-",
+            t0(),
+        )
+        .await
+        .unwrap();
+        s.revoke_staff_role(admin, "test", "-", t0()).await.unwrap();
+        let (_, _, roles) = s.signed_in("tok", at, idle).await.unwrap().unwrap();
+        assert_eq!(roles.len(), 1);
+        assert_eq!(roles[0].kind(), Some(StaffRoleKind::Clerk));
+        assert_eq!(roles[0].school_id, None);
+        assert_eq!(
+            roles.iter().map(|r| r.id).collect::<Vec<_>>(),
+            s.staff_roles(&person.iin)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        );
+
+        // Idle too long: gone, and deleted.
+        assert!(
+            s.signed_in("tok", t0() + Duration::minutes(50), idle)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(s.signed_in("tok", at, idle).await.unwrap().is_none());
+        assert!(
+            s.signed_in("no such token", at, idle)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

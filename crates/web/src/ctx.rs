@@ -158,9 +158,8 @@ impl FromRequestParts<AppState> for Ctx {
         let mut user = None;
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
             let idle = Duration::minutes(state.config.session_idle_minutes);
-            if let Some(session) = state.store.session(token, now, idle).await? {
-                let person = state.store.person(session.person_id).await?;
-                let roles = state.store.staff_roles(&person.iin).await?;
+            if let Some((_session, person, roles)) = state.store.signed_in(token, now, idle).await?
+            {
                 user = Some(User {
                     person,
                     roles,
