@@ -39,16 +39,18 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// Whether the browser says the request comes from another site (`Sec-Fetch-Site`).
+pub fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site")
+}
+
 /// Browsers say where a request comes from; a POST from another site is refused outright.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        let fetch_site = request
-            .headers()
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok());
-        if fetch_site == Some("cross-site") {
-            return AppError::Csrf.into_response();
-        }
+    if request.method() != Method::GET
+        && request.method() != Method::HEAD
+        && is_cross_site(request.headers())
+    {
+        return AppError::Csrf.into_response();
     }
     next.run(request).await
 }

@@ -27,10 +27,13 @@ pub struct Next {
 }
 
 /// Switches the language and remembers it (a cookie for a year, and the person's profile, so
-/// that notifications come in the same language).
+/// that notifications come in the same language). A link from another site changes only this
+/// browser's cookie: it is a GET without a CSRF token, and must not change what a person's
+/// notifications are written in.
 pub async fn set_language(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Path(code): Path<String>,
     Query(q): Query<Next>,
 ) -> AppResult<Response> {
@@ -40,7 +43,11 @@ pub async fn set_language(
         .next
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or_else(|| "/".into());
-    if let Some(user) = &ctx.user {
+    if let Some(user) = ctx
+        .user
+        .as_ref()
+        .filter(|_| !crate::security::is_cross_site(&headers))
+    {
         state
             .store
             .set_person_language(user.person.id, lang.code())

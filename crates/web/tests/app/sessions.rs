@@ -397,3 +397,33 @@ async fn a_request_body_too_large_or_too_slow_is_cut_off() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn a_language_link_from_another_site_does_not_change_the_persons_profile() {
+    let app = start(&databases().await.remove(0)).await;
+    let f = fixture();
+    let c = client();
+    assert_eq!(sign_in(&app, &c, &f.parent_a.auth).await.status(), 200);
+    let language = || async {
+        app.store
+            .person_by_iin("900512400123")
+            .await
+            .expect("person")
+            .expect("signed in before")
+            .language
+    };
+    let before = language().await;
+    assert_ne!(before, "ru", "the test needs a profile in another language first");
+    let switch = |to: &'static str, site: &'static str| {
+        c.get(format!("{}/lang/{to}?next=/cabinet", app.base))
+            .header("sec-fetch-site", site)
+            .send()
+    };
+    // A link on another site: this browser's cookie only, not what notifications are written in.
+    let r = switch("ru", "cross-site").await.expect("cross-site");
+    assert_eq!(r.status(), 303);
+    assert_eq!(language().await, before);
+    // The site's own switch: the profile follows.
+    switch("ru", "same-origin").await.expect("same-origin");
+    assert_eq!(language().await, "ru");
+}
