@@ -415,16 +415,9 @@ async fn the_signed_in_person_comes_with_their_roles_in_one_query_and_expires_th
             .grant_staff_role(&person.iin, StaffRoleKind::Admin, None, "test", "-", t0())
             .await
             .unwrap();
-        s.grant_staff_role(
-            &person.iin,
-            StaffRoleKind::Clerk,
-            None,
-            "test",
-            "-",
-            t0(),
-        )
-        .await
-        .unwrap();
+        s.grant_staff_role(&person.iin, StaffRoleKind::Clerk, None, "test", "-", t0())
+            .await
+            .unwrap();
         s.revoke_staff_role(admin, "test", "-", t0()).await.unwrap();
         let (_, _, roles) = s.signed_in("tok", at, idle).await.unwrap().unwrap();
         assert_eq!(roles.len(), 1);

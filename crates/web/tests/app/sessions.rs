@@ -413,7 +413,10 @@ async fn a_language_link_from_another_site_does_not_change_the_persons_profile()
             .language
     };
     let before = language().await;
-    assert_ne!(before, "ru", "the test needs a profile in another language first");
+    assert_ne!(
+        before, "ru",
+        "the test needs a profile in another language first"
+    );
     let switch = |to: &'static str, site: &'static str| {
         c.get(format!("{}/lang/{to}?next=/cabinet", app.base))
             .header("sec-fetch-site", site)
