@@ -566,22 +566,16 @@ impl Store {
         if editable.is_none() {
             return Err(StoreError::NotFound);
         }
-        let id: i64 = with_tx!(&mut tx, |conn| {
-            sqlx::query_scalar(
-                "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(application_id)
-            .bind(kind)
-            .bind(&blob.key)
-            .bind(original_name)
-            .bind(content_type)
-            .bind(blob.size as i64)
-            .bind(&blob.sha256)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?
-        });
+        let id = insert_document(
+            &mut tx,
+            application_id,
+            kind,
+            &blob,
+            original_name,
+            content_type,
+            now,
+        )
+        .await?;
         let actor = format!("person:{parent_id}");
         let object = format!("application:{application_id}");
         let details = format!("add_document {kind} document:{id}");
@@ -1033,22 +1027,16 @@ impl Store {
         if open.is_none() {
             return Err(StoreError::NotFound);
         }
-        let id: i64 = with_tx!(&mut tx, |conn| {
-            sqlx::query_scalar(
-                "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(application_id)
-            .bind(kind)
-            .bind(&blob.key)
-            .bind(original_name)
-            .bind(content_type)
-            .bind(blob.size as i64)
-            .bind(&blob.sha256)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?
-        });
+        let id = insert_document(
+            &mut tx,
+            application_id,
+            kind,
+            &blob,
+            original_name,
+            content_type,
+            now,
+        )
+        .await?;
         let actor = format!("person:{clerk_id}");
         let object = format!("application:{application_id}");
         let details = format!("add_scan {kind} document:{id}");
@@ -1067,4 +1055,32 @@ impl Store {
         tx.commit().await?;
         Ok(id)
     }
+}
+
+/// The row of a stored file, in the transaction that records why it was added.
+async fn insert_document(
+    tx: &mut crate::Tx,
+    application_id: i64,
+    kind: &str,
+    blob: &StoredBlob,
+    original_name: &str,
+    content_type: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    Ok(with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(application_id)
+        .bind(kind)
+        .bind(&blob.key)
+        .bind(original_name)
+        .bind(content_type)
+        .bind(blob.size as i64)
+        .bind(&blob.sha256)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?
+    }))
 }

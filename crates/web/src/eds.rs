@@ -25,6 +25,23 @@ impl SignatureRefused {
     }
 }
 
+/// In demo mode, the signature the demo person's own SIGN key makes over `document` (the
+/// sign-in page's one-click people): base64 CMS, as NCALayer would return it, checked afterwards
+/// by the same verifier. Anyone else is refused.
+pub fn demo_signature(state: &AppState, iin: &str, document: &str) -> Result<String, AppError> {
+    let person = state
+        .demo_people
+        .iter()
+        .find(|p| p.iin == iin)
+        .ok_or(AppError::Forbidden)?;
+    let signer = pki::testca::CmsSigner::from_issued(&person.sign)
+        .map_err(|e| AppError::internal("demo key", e))?;
+    let der = signer
+        .sign(document.as_bytes(), true)
+        .map_err(|e| AppError::internal("demo signing", e))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(der))
+}
+
 pub async fn issue_challenge(
     state: &AppState,
     purpose: &str,

@@ -1227,17 +1227,7 @@ pub async fn submit(
     }
     let document = signed_document(&a, &user.person.iin, &ready.docs);
     let cms = if f.demo_sign.is_some() && state.config.demo {
-        let person = state
-            .demo_people
-            .iter()
-            .find(|p| p.iin == user.person.iin)
-            .ok_or(AppError::Forbidden)?;
-        let signer = pki::testca::CmsSigner::from_issued(&person.sign)
-            .map_err(|e| AppError::internal("demo key", e))?;
-        let der = signer
-            .sign(document.as_bytes(), true)
-            .map_err(|e| AppError::internal("demo signing", e))?;
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der)
+        crate::eds::demo_signature(&state, &user.person.iin, &document)?
     } else {
         f.cms.clone()
     };

@@ -345,18 +345,7 @@ pub async fn sign(
             Err(key) => return back(key),
         };
     let cms = if !field("demo_sign").is_empty() && state.config.demo {
-        let person = state
-            .demo_people
-            .iter()
-            .find(|p| p.iin == user.person.iin)
-            .ok_or(AppError::Forbidden)?;
-        let signer = pki::testca::CmsSigner::from_issued(&person.sign)
-            .map_err(|e| AppError::internal("demo key", e))?;
-        B64.encode(
-            signer
-                .sign(document.as_bytes(), true)
-                .map_err(|e| AppError::internal("demo signing", e))?,
-        )
+        crate::eds::demo_signature(&state, &user.person.iin, &document)?
     } else {
         field("cms")
     };
