@@ -1,9 +1,10 @@
 //! Facts the pages need from configuration data: the current campaign, the working calendar,
 //! and Kazakhstan's local time.
 //!
-//! Campaign rules and the calendar change a few times a year but are read on every form, upload
-//! and submission, so they are parsed once and kept for [`FRESH_FOR`]: a change made on another
-//! instance shows within that time, one made here at once ([`ReferenceCache::invalidate`]).
+//! Campaign rules, the calendar, schools and streets change a few times a year but are read on
+//! every form, upload, submission and status page, so they are read once and kept for
+//! [`FRESH_FOR`]: a change made on another instance shows within that time, one made here at
+//! once ([`ReferenceCache::invalidate`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -12,27 +13,41 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use domain::calendar::{CalendarAdjustments, WorkingCalendar};
 use domain::campaign::Campaign;
+use store::{School, Street};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub const FRESH_FOR: Duration = Duration::from_secs(30);
 
+type Slot<T> = RwLock<Option<(Instant, T)>>;
+
 #[derive(Default)]
 pub struct ReferenceCache {
     campaigns: RwLock<HashMap<i64, (Instant, Arc<Campaign>)>>,
-    calendar: RwLock<Option<(Instant, Arc<WorkingCalendar>)>>,
+    current: Slot<(i64, Arc<Campaign>)>,
+    calendar: Slot<Arc<WorkingCalendar>>,
+    schools: Slot<Arc<Vec<School>>>,
+    streets: Slot<Arc<Vec<Street>>>,
 }
 
 impl ReferenceCache {
-    /// Forgets everything, after an administrator changed a campaign or the calendar.
+    /// Forgets everything, after an administrator changed a campaign, the calendar, schools or
+    /// territories.
     pub fn invalidate(&self) {
         if let Ok(mut c) = self.campaigns.write() {
             c.clear();
         }
-        if let Ok(mut c) = self.calendar.write() {
-            *c = None;
-        }
+        forget(&self.current);
+        forget(&self.calendar);
+        forget(&self.schools);
+        forget(&self.streets);
+    }
+}
+
+fn forget<T>(slot: &Slot<T>) {
+    if let Ok(mut c) = slot.write() {
+        *c = None;
     }
 }
 
@@ -40,6 +55,16 @@ fn fresh<T: Clone>(entry: Option<&(Instant, T)>) -> Option<T> {
     entry
         .filter(|(at, _)| at.elapsed() < FRESH_FOR)
         .map(|(_, v)| v.clone())
+}
+
+fn cached<T: Clone>(slot: &Slot<T>) -> Option<T> {
+    slot.read().ok().and_then(|c| fresh(c.as_ref()))
+}
+
+fn keep<T: Clone>(slot: &Slot<T>, value: &T) {
+    if let Ok(mut c) = slot.write() {
+        *c = Some((Instant::now(), value.clone()));
+    }
 }
 
 /// Kazakhstan has one time zone, UTC+5, since 1 March 2024.
@@ -50,7 +75,10 @@ pub fn local_time(at: DateTime<Utc>) -> NaiveDateTime {
 }
 
 /// The campaign applications go to now: the newest one.
-pub async fn current_campaign(state: &AppState) -> AppResult<(i64, Campaign)> {
+pub async fn current_campaign(state: &AppState) -> AppResult<(i64, Arc<Campaign>)> {
+    if let Some(c) = cached(&state.cache.current) {
+        return Ok(c);
+    }
     let record = state
         .store
         .campaigns()
@@ -58,9 +86,12 @@ pub async fn current_campaign(state: &AppState) -> AppResult<(i64, Campaign)> {
         .into_iter()
         .next()
         .ok_or(AppError::BadRequest("campaign-none"))?;
-    let campaign: Campaign =
-        serde_json::from_str(&record.rules).map_err(|e| AppError::internal("campaign rules", e))?;
-    Ok((record.id, campaign))
+    let campaign: Arc<Campaign> = Arc::new(
+        serde_json::from_str(&record.rules).map_err(|e| AppError::internal("campaign rules", e))?,
+    );
+    let current = (record.id, campaign);
+    keep(&state.cache.current, &current);
+    Ok(current)
 }
 
 pub async fn campaign_by_id(state: &AppState, id: i64) -> AppResult<Arc<Campaign>> {
@@ -85,13 +116,7 @@ pub async fn campaign_by_id(state: &AppState, id: i64) -> AppResult<Arc<Campaign
 
 /// Kazakhstan's calendar with the decree days and Kurban Ait dates an administrator entered.
 pub async fn working_calendar(state: &AppState) -> AppResult<Arc<WorkingCalendar>> {
-    if let Some(c) = state
-        .cache
-        .calendar
-        .read()
-        .ok()
-        .and_then(|c| fresh(c.as_ref()))
-    {
+    if let Some(c) = cached(&state.cache.calendar) {
         return Ok(c);
     }
     let mut adj = CalendarAdjustments::kazakhstan_defaults();
@@ -113,10 +138,36 @@ pub async fn working_calendar(state: &AppState) -> AppResult<Arc<WorkingCalendar
         WorkingCalendar::new(adj)
             .map_err(|e| AppError::internal("working calendar", format!("{e:?}")))?,
     );
-    if let Ok(mut c) = state.cache.calendar.write() {
-        *c = Some((Instant::now(), calendar.clone()));
-    }
+    keep(&state.cache.calendar, &calendar);
     Ok(calendar)
+}
+
+/// Every school, in the order of their ids.
+pub async fn schools(state: &AppState) -> AppResult<Arc<Vec<School>>> {
+    if let Some(s) = cached(&state.cache.schools) {
+        return Ok(s);
+    }
+    let schools = Arc::new(state.store.schools().await?);
+    keep(&state.cache.schools, &schools);
+    Ok(schools)
+}
+
+/// One school; a school that is not there (yet, on this instance) is looked up directly.
+pub async fn school(state: &AppState, id: i64) -> AppResult<School> {
+    if let Some(s) = schools(state).await?.iter().find(|s| s.id == id) {
+        return Ok(s.clone());
+    }
+    Ok(state.store.school(id).await?)
+}
+
+/// Every street, by its Kazakh name.
+pub async fn streets(state: &AppState) -> AppResult<Arc<Vec<Street>>> {
+    if let Some(s) = cached(&state.cache.streets) {
+        return Ok(s);
+    }
+    let streets = Arc::new(state.store.streets().await?);
+    keep(&state.cache.streets, &streets);
+    Ok(streets)
 }
 
 /// The name of a street in the reader's language, or nothing.
@@ -128,11 +179,9 @@ pub async fn street_name(
     let Some(id) = street_id else {
         return Ok(String::new());
     };
-    Ok(state
-        .store
-        .streets()
+    Ok(streets(state)
         .await?
-        .into_iter()
+        .iter()
         .find(|s| s.id == id)
         .map(|s| s.name(lang).to_owned())
         .unwrap_or_default())

@@ -205,11 +205,9 @@ pub(crate) async fn form_choices(
     f: &FormFields,
 ) -> AppResult<FormChoices> {
     let (_, campaign) = current_campaign(state).await?;
-    let streets = state
-        .store
-        .streets()
+    let streets = crate::service::streets(state)
         .await?
-        .into_iter()
+        .iter()
         .map(|s| Choice {
             value: s.id.to_string(),
             label: s.name(ctx.lang.code()).to_owned(),
@@ -221,11 +219,9 @@ pub(crate) async fn form_choices(
         (Ok(street), Ok(house)) => state.store.schools_serving(street, house).await?,
         _ => Vec::new(),
     };
-    let mut schools: Vec<SchoolChoice> = state
-        .store
-        .schools()
+    let mut schools: Vec<SchoolChoice> = crate::service::schools(state)
         .await?
-        .into_iter()
+        .iter()
         .map(|s| SchoolChoice {
             value: s.id.to_string(),
             label: s.name(ctx.lang.code()).to_owned(),
@@ -474,9 +470,7 @@ async fn duplicate_child_error(
     let msg = match existing {
         Some(a) => {
             let school = match a.school_id {
-                Some(id) => state
-                    .store
-                    .school(id)
+                Some(id) => crate::service::school(&state, id)
                     .await
                     .map(|s| s.name(ctx.lang.code()).to_owned())
                     .unwrap_or_default(),
@@ -705,9 +699,7 @@ pub async fn show(
     let docs = state.store.documents(id).await?;
     let status = status_of(&a)?;
     let school = match a.school_id {
-        Some(s) => state
-            .store
-            .school(s)
+        Some(s) => crate::service::school(&state, s)
             .await?
             .name(ctx.lang.code())
             .to_owned(),
@@ -1156,9 +1148,7 @@ pub async fn review(
         ..
     } = readiness(&state, &ctx, &a).await?;
     let school = match a.school_id {
-        Some(s) => state
-            .store
-            .school(s)
+        Some(s) => crate::service::school(&state, s)
             .await?
             .name(ctx.lang.code())
             .to_owned(),

@@ -396,7 +396,10 @@ pub async fn apply(
         _ => return Err(AppError::NotFound),
     };
     match done {
-        Ok(_) => Ok(Redirect::to("/admin/schools?notice=import-applied").into_response()),
+        Ok(_) => {
+            state.cache.invalidate();
+            Ok(Redirect::to("/admin/schools?notice=import-applied").into_response())
+        }
         Err(store::StoreError::Conflict(_)) => {
             Ok(Redirect::to("/admin/schools?notice=import-refused").into_response())
         }

@@ -102,9 +102,7 @@ pub async fn ticket(
         .walkin_ticket(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let school = state
-        .store
-        .school(t.school_id)
+    let school = crate::service::school(&state, t.school_id)
         .await?
         .name(ctx.lang.code())
         .to_owned();
