@@ -7,6 +7,7 @@
 #   PARENTS=2000 scripts/bench.sh         a shorter run
 #   BACKENDS=sqlite scripts/bench.sh      one database
 #   RATE=500 CONCURRENCY=3000 LABEL=overload scripts/bench.sh   open loop: arrivals per second
+#   MEKTEP_BIN=/tmp/mektep-before scripts/bench.sh   that binary instead of a fresh build
 #   scripts/bench.sh --smoke              20 parents, both databases, debug build, nothing written
 #                                         (for scripts/test.sh: proves the path still works end to end)
 #
@@ -21,7 +22,7 @@ POLL_SECONDS="${POLL_SECONDS:-10}"
 LABEL="${LABEL:-}"
 RATE="${RATE:-}"
 PG_URL="${MEKTEP_BENCH_POSTGRES_URL:-${MEKTEP_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
-OUT_DIR="bench/results"
+OUT_DIR="${OUT_DIR:-bench/results}"
 PROFILE="${PROFILE:-release}"
 KEYS="${KEYS:-64}"
 if [ "${1:-}" = "--smoke" ]; then
@@ -29,8 +30,12 @@ if [ "${1:-}" = "--smoke" ]; then
 fi
 
 TARGET="${CARGO_TARGET_DIR:-target}"
-if [ "$PROFILE" = release ]; then cargo build --release -p mektep; else cargo build -p mektep; fi
-BIN="$TARGET/$PROFILE/mektep"
+if [ -n "${MEKTEP_BIN:-}" ]; then
+  BIN="$MEKTEP_BIN"   # a binary kept aside, for an A/B comparison (scripts/bench_ab.sh)
+else
+  if [ "$PROFILE" = release ]; then cargo build --release -p mektep; else cargo build -p mektep; fi
+  BIN="$TARGET/$PROFILE/mektep"
+fi
 mkdir -p "$OUT_DIR"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -81,6 +81,7 @@ pub(crate) async fn append(
             .await?
     });
     let hash = record_hash(seq, at, entry, &prev);
+    // The head's last_hash follows by trigger (migration 0005).
     with_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor, action, object, details, source, prev_hash, hash) \
@@ -96,12 +97,8 @@ pub(crate) async fn append(
         .bind(&prev)
         .bind(&hash)
         .execute(&mut *conn)
-        .await?.rows_affected();
-        sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-            .bind(&hash)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
+        .await?
+        .rows_affected()
     });
     Ok(())
 }

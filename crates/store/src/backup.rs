@@ -669,6 +669,15 @@ async fn restore_postgres(
     sqlx::query(sqlx::AssertSqlSafe(format!("TRUNCATE {all}")))
         .execute(&mut *tx)
         .await?;
+    // Rows are loaded as they were saved: a trigger that derives one row from another (the
+    // audit head from each audit record) would rewrite them in the order COPY happens to load.
+    for (table, _) in &order {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE \"{table}\" DISABLE TRIGGER USER"
+        )))
+        .execute(&mut *tx)
+        .await?;
+    }
     for (table, _) in &order {
         let Some(entry) = manifest.tables.get(table) else {
             continue;
@@ -688,6 +697,13 @@ async fn restore_postgres(
                 entry.rows
             )));
         }
+    }
+    for (table, _) in &order {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE \"{table}\" ENABLE TRIGGER USER"
+        )))
+        .execute(&mut *tx)
+        .await?;
     }
     // Identity columns continue after the restored ids.
     let identities: Vec<(String, String)> = sqlx::query_as(

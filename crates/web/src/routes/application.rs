@@ -741,13 +741,19 @@ pub async fn show(
         "{:.1}",
         campaign.attachments.max_total_bytes as f64 / (1024.0 * 1024.0)
     );
-    let issued = state
-        .store
-        .issued_documents_of(id)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.number, ctx.t(&format!("issued-kind-{}", d.kind))))
-        .collect();
+    // A receipt, a refusal or the order exists only once the school has decided: the parents
+    // polling a submitted application are spared the query.
+    let issued = if status.is_decided() {
+        state
+            .store
+            .issued_documents_of(id)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.number, ctx.t(&format!("issued-kind-{}", d.kind))))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = ApplicationPage {
         issued,
         ctx: &ctx,
