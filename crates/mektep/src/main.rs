@@ -107,9 +107,6 @@ enum AuditCommand {
     },
 }
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // One TLS provider for every HTTP client in the process (SMS gateways, revocation checks).
     let _ = rustls::crypto::ring::default_provider().install_default();
