@@ -14,6 +14,9 @@ A="$1" B="$2"
 ROUNDS="${ROUNDS:-3}"
 export PARENTS="${PARENTS:-2000}" POLL_SECONDS="${POLL_SECONDS:-5}" BACKENDS="${BACKENDS:-sqlite}"
 out="$(mktemp -d)"
+# Every run's data stays until all are done (see bench.sh on ext4's recently freed inodes).
+export KEEP_DATA=1 KEEP_DATA_LIST="$out/data-dirs"
+trap 'xargs -r rm -rf < "$out/data-dirs" 2>/dev/null || true' EXIT
 for round in $(seq 1 "$ROUNDS"); do
   for side in A B; do
     bin="$A"; [ "$side" = B ] && bin="$B"

@@ -228,7 +228,11 @@ impl Store {
 
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.write {
-            PoolHandle::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            // IMMEDIATE takes the write lock first, waiting out another process's writer (a
+            // backup, `mektep purge`, the load generator registering its parents). A deferred
+            // transaction that read before its first write would instead fail at once with
+            // "database is locked" when another process had written in between.
+            PoolHandle::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             PoolHandle::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
