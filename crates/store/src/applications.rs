@@ -68,6 +68,15 @@ const APP_COLUMNS: &str = "id, number, campaign_id, parent_id, channel, status, 
     submitted_at, received_on, deadline, decided_at, staff_comment, refusal_ground, signed_document, \
     signature_cms, submit_key, version, created_at, updated_at";
 
+/// [`APP_COLUMNS`] of the table aliased `a`, named as they are in the table.
+static APP_COLUMNS_OF_A: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    APP_COLUMNS
+        .split(',')
+        .map(|c| format!("a.{0} AS {0}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
 /// The form's content, as parsed and checked by the web layer with the domain's rules.
 #[derive(Clone, Debug)]
 pub struct ApplicationForm {
@@ -512,6 +521,60 @@ impl Store {
             .bind(id)
             .fetch_all(pool)
             .await?
+        }))
+    }
+
+    /// The application and its documents in one query: the parent's upload, review, submission
+    /// and status page need both, and every statement costs a hand-off to the database's thread.
+    pub async fn application_with_documents(
+        &self,
+        id: i64,
+        scope: Scope,
+    ) -> Result<Option<(ApplicationRecord, Vec<DocumentRecord>)>, StoreError> {
+        use sqlx::{FromRow, Row};
+        let (clause, value) = match scope {
+            Scope::Parent(id) => ("a.parent_id = ", id),
+            Scope::School(id) => ("a.school_id = ", id),
+            Scope::City => ("0 = ", 0),
+        };
+        let sql = format!(
+            "SELECT {}, d.id AS doc_id, d.kind AS doc_kind, d.storage_key AS doc_storage_key, \
+                    d.original_name AS doc_original_name, d.content_type AS doc_content_type, \
+                    d.size_bytes AS doc_size_bytes, d.sha256 AS doc_sha256, d.created_at AS doc_created_at \
+             FROM applications a LEFT JOIN documents d ON d.application_id = a.id \
+             WHERE a.id = $1 AND {clause}$2 ORDER BY d.kind, d.id",
+            APP_COLUMNS_OF_A.as_str()
+        );
+        Ok(with_pool!(&self.read, |pool| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .bind(value)
+                .fetch_all(pool)
+                .await?;
+            match rows.first() {
+                None => None,
+                Some(first) => {
+                    let application = ApplicationRecord::from_row(first)?;
+                    let mut documents = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        let Some(doc_id) = r.try_get::<Option<i64>, _>("doc_id")? else {
+                            continue;
+                        };
+                        documents.push(DocumentRecord {
+                            id: doc_id,
+                            application_id: application.id,
+                            kind: r.try_get("doc_kind")?,
+                            storage_key: r.try_get("doc_storage_key")?,
+                            original_name: r.try_get("doc_original_name")?,
+                            content_type: r.try_get("doc_content_type")?,
+                            size_bytes: r.try_get("doc_size_bytes")?,
+                            sha256: r.try_get("doc_sha256")?,
+                            created_at: r.try_get("doc_created_at")?,
+                        });
+                    }
+                    Some((application, documents))
+                }
+            }
         }))
     }
 

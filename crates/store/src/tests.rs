@@ -449,3 +449,88 @@ async fn the_signed_in_person_comes_with_their_roles_in_one_query_and_expires_th
         );
     }
 }
+
+#[tokio::test]
+async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, campaign) = parent_and_campaign(s).await;
+        let id = s
+            .create_application(
+                campaign,
+                parent,
+                "electronic",
+                &form("190315650018"),
+                "test",
+                t0(),
+            )
+            .await
+            .unwrap();
+        let scoped = Scope::Parent(parent);
+        let (alone, none) = s
+            .application_with_documents(id, scoped)
+            .await
+            .unwrap()
+            .expect("the parent's own");
+        assert!(none.is_empty(), "no documents yet: {none:?}");
+        assert_eq!(
+            format!("{alone:?}"),
+            format!("{:?}", s.application(id, scoped).await.unwrap().unwrap())
+        );
+        for (kind, n) in [("photo_3x4", 1), ("birth_certificate", 2), ("photo_3x4", 3)] {
+            let blob = StoredBlob {
+                key: format!("{n:032x}"),
+                sha256: "0".repeat(64),
+                size: n,
+            };
+            s.add_document(
+                id,
+                parent,
+                kind,
+                &blob,
+                "f.pdf",
+                "application/pdf",
+                "test",
+                t0(),
+            )
+            .await
+            .unwrap();
+        }
+        let (a, docs) = s
+            .application_with_documents(id, scoped)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            format!("{a:?}"),
+            format!("{:?}", s.application(id, scoped).await.unwrap().unwrap())
+        );
+        assert_eq!(
+            format!("{docs:?}"),
+            format!("{:?}", s.documents(id).await.unwrap()),
+            "the same documents in the same order"
+        );
+        assert_eq!(docs.len(), 3);
+        // Another parent's, or a school's that it is not addressed to: nothing, as for no such id.
+        for scope in [Scope::Parent(parent + 100), Scope::School(987_654)] {
+            assert!(
+                s.application_with_documents(id, scope)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        assert!(
+            s.application_with_documents(id + 100, scoped)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.application_with_documents(id, Scope::City)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}

@@ -41,6 +41,19 @@ fn parent(ctx: &Ctx) -> AppResult<&User> {
     Ok(user)
 }
 
+/// The parent's own application with its documents, in one query.
+async fn owned_with_documents(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> AppResult<(ApplicationRecord, Vec<DocumentRecord>)> {
+    state
+        .store
+        .application_with_documents(id, Scope::Parent(user.person.id))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 async fn owned(state: &AppState, user: &User, id: i64) -> AppResult<ApplicationRecord> {
     state
         .store
@@ -694,9 +707,8 @@ pub async fn show(
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     let user = parent(&ctx)?;
-    let a = owned(&state, user, id).await?;
+    let (a, docs) = owned_with_documents(&state, user, id).await?;
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
-    let docs = state.store.documents(id).await?;
     let status = status_of(&a)?;
     let school = match a.school_id {
         Some(s) => crate::service::school(&state, s)
@@ -903,9 +915,8 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let user = parent(&ctx)?;
-    let a = owned(&state, user, id).await?;
+    let (a, docs) = owned_with_documents(&state, user, id).await?;
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
-    let docs = state.store.documents(id).await?;
     let upload = match read_upload(&ctx, &mut multipart, &campaign, &a, &docs).await? {
         Ok(u) => u,
         Err(key) => return Ok(back(id, key)),
@@ -1077,9 +1088,13 @@ struct Readiness {
     window_error: Option<String>,
 }
 
-async fn readiness(state: &AppState, ctx: &Ctx, a: &ApplicationRecord) -> AppResult<Readiness> {
+async fn readiness(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &ApplicationRecord,
+    docs: Vec<DocumentRecord>,
+) -> AppResult<Readiness> {
     let campaign = campaign_by_id(state, a.campaign_id).await?;
-    let docs = state.store.documents(a.id).await?;
     let slots = document_slots(ctx, &campaign, a, &docs);
     let missing = slots
         .iter()
@@ -1142,7 +1157,7 @@ pub async fn review(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = parent(&ctx)?;
-    let a = owned(&state, user, id).await?;
+    let (a, docs) = owned_with_documents(&state, user, id).await?;
     if !is_editable(&a) {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
@@ -1152,7 +1167,7 @@ pub async fn review(
         missing,
         window_error,
         ..
-    } = readiness(&state, &ctx, &a).await?;
+    } = readiness(&state, &ctx, &a, docs).await?;
     let school = match a.school_id {
         Some(s) => crate::service::school(&state, s)
             .await?
@@ -1196,7 +1211,7 @@ pub async fn submit(
 ) -> AppResult<Response> {
     ctx.check_csrf(&f.csrf)?;
     let user = parent(&ctx)?;
-    let a = owned(&state, user, id).await?;
+    let (a, docs) = owned_with_documents(&state, user, id).await?;
     let status = status_of(&a)?;
     // A repeated submission (double click, retry) lands on the registered application.
     if a.submit_key.as_deref() == Some(f.submit_key.as_str())
@@ -1214,7 +1229,7 @@ pub async fn submit(
     let Ok(next) = transition(status, action, ActorKind::Parent) else {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     };
-    let ready = readiness(&state, &ctx, &a).await?;
+    let ready = readiness(&state, &ctx, &a, docs).await?;
     if ready.window_error.is_some() {
         return Ok(Redirect::to(&format!("/applications/{id}/review")).into_response());
     }
