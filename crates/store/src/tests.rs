@@ -534,3 +534,25 @@ async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_session_is_written_again_only_after_a_tenth_of_its_idle_time() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, _) = parent_and_campaign(s).await;
+        let idle = Duration::minutes(30);
+        let at = |minutes| t0() + Duration::minutes(minutes);
+        for token in ["early", "late"] {
+            s.create_session(token, parent, "csrf", t0(), Duration::hours(12))
+                .await
+                .unwrap();
+        }
+        // Used 2 minutes in: not written (less than 3), so it ends 30 minutes after its start.
+        assert!(s.session("early", at(2), idle).await.unwrap().is_some());
+        assert!(s.session("early", at(31), idle).await.unwrap().is_none());
+        // Used 4 minutes in: written, so it lives until 34.
+        assert!(s.session("late", at(4), idle).await.unwrap().is_some());
+        assert!(s.session("late", at(31), idle).await.unwrap().is_some());
+        assert!(s.session("late", at(62), idle).await.unwrap().is_none());
+    }
+}
