@@ -106,6 +106,20 @@ async fn parent_and_campaign(store: &Store) -> (i64, i64) {
     (p.id, c)
 }
 
+/// The parent's draft for the child 190315650018.
+async fn draft(s: &Store, parent: i64, campaign: i64) -> i64 {
+    s.create_application(
+        campaign,
+        parent,
+        "electronic",
+        &form("190315650018"),
+        "test",
+        t0(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn migrations_apply_and_store_is_ready() {
     for db in stores().await {
@@ -175,16 +189,7 @@ async fn one_active_application_per_child() {
     for db in stores().await {
         let s = &db.store;
         let (parent, campaign) = parent_and_campaign(s).await;
-        s.create_application(
-            campaign,
-            parent,
-            "electronic",
-            &form("190315650018"),
-            "test",
-            t0(),
-        )
-        .await
-        .unwrap();
+        draft(s, parent, campaign).await;
         let second = s
             .create_application(
                 campaign,
@@ -207,17 +212,7 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
     for db in stores().await {
         let s = &db.store;
         let (parent, campaign) = parent_and_campaign(s).await;
-        let id = s
-            .create_application(
-                campaign,
-                parent,
-                "electronic",
-                &form("190315650018"),
-                "test",
-                t0(),
-            )
-            .await
-            .unwrap();
+        let id = draft(s, parent, campaign).await;
         let told = [crate::outbox::OutboxMessage {
             channel: crate::outbox::Channel::Sms,
             recipient: "+77012345678".into(),
@@ -455,17 +450,7 @@ async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
     for db in stores().await {
         let s = &db.store;
         let (parent, campaign) = parent_and_campaign(s).await;
-        let id = s
-            .create_application(
-                campaign,
-                parent,
-                "electronic",
-                &form("190315650018"),
-                "test",
-                t0(),
-            )
-            .await
-            .unwrap();
+        let id = draft(s, parent, campaign).await;
         let scoped = Scope::Parent(parent);
         let (alone, none) = s
             .application_with_documents(id, scoped)

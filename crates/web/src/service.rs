@@ -67,6 +67,19 @@ fn keep<T: Clone>(slot: &Slot<T>, value: &T) {
     }
 }
 
+/// The kept value while fresh, else what `load` reads, kept.
+async fn read_through<T: Clone>(
+    slot: &Slot<T>,
+    load: impl Future<Output = AppResult<T>>,
+) -> AppResult<T> {
+    if let Some(v) = cached(slot) {
+        return Ok(v);
+    }
+    let v = load.await?;
+    keep(slot, &v);
+    Ok(v)
+}
+
 /// Kazakhstan has one time zone, UTC+5, since 1 March 2024.
 pub fn local_time(at: DateTime<Utc>) -> NaiveDateTime {
     let offset = FixedOffset::east_opt(5 * 3600)
@@ -144,12 +157,10 @@ pub async fn working_calendar(state: &AppState) -> AppResult<Arc<WorkingCalendar
 
 /// Every school, in the order of their ids.
 pub async fn schools(state: &AppState) -> AppResult<Arc<Vec<School>>> {
-    if let Some(s) = cached(&state.cache.schools) {
-        return Ok(s);
-    }
-    let schools = Arc::new(state.store.schools().await?);
-    keep(&state.cache.schools, &schools);
-    Ok(schools)
+    read_through(&state.cache.schools, async {
+        Ok(Arc::new(state.store.schools().await?))
+    })
+    .await
 }
 
 /// One school; a school that is not there (yet, on this instance) is looked up directly.
@@ -162,12 +173,10 @@ pub async fn school(state: &AppState, id: i64) -> AppResult<School> {
 
 /// Every street, by its Kazakh name.
 pub async fn streets(state: &AppState) -> AppResult<Arc<Vec<Street>>> {
-    if let Some(s) = cached(&state.cache.streets) {
-        return Ok(s);
-    }
-    let streets = Arc::new(state.store.streets().await?);
-    keep(&state.cache.streets, &streets);
-    Ok(streets)
+    read_through(&state.cache.streets, async {
+        Ok(Arc::new(state.store.streets().await?))
+    })
+    .await
 }
 
 /// The name of a street in the reader's language, or nothing.

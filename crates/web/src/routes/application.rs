@@ -483,7 +483,7 @@ async fn duplicate_child_error(
     let msg = match existing {
         Some(a) => {
             let school = match a.school_id {
-                Some(id) => crate::service::school(&state, id)
+                Some(id) => crate::service::school(state, id)
                     .await
                     .map(|s| s.name(ctx.lang.code()).to_owned())
                     .unwrap_or_default(),
