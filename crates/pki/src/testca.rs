@@ -293,14 +293,15 @@ impl TestCa {
         kind: KeyKind,
         validity: Validity,
     ) -> Result<IssuedKey, TestCaError> {
-        let person = Person {
+        self.issue_person_with_key(
+            generate_rsa_key()?,
             iin,
             surname,
             given_name,
             patronymic,
-            organization: None,
-        };
-        self.issue(&person, &[Role::Individual], kind, validity)
+            kind,
+            validity,
+        )
     }
 
     /// An individual's certificate over a key the caller already has (PKCS#8 RSA): a load

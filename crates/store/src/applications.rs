@@ -629,31 +629,14 @@ impl Store {
         if editable.is_none() {
             return Err(StoreError::NotFound);
         }
-        let id = insert_document(
-            &mut tx,
+        let file = NewDocument {
             application_id,
             kind,
-            &blob,
+            blob,
             original_name,
             content_type,
-            now,
-        )
-        .await?;
-        let actor = format!("person:{parent_id}");
-        let object = format!("application:{application_id}");
-        let details = format!("add_document {kind} document:{id}");
-        audit::append(
-            &mut tx,
-            &AuditEntry {
-                actor: &actor,
-                action: "add_document",
-                object: &object,
-                details: &details,
-                source,
-            },
-            now,
-        )
-        .await?;
+        };
+        let id = insert_document(&mut tx, &file, parent_id, "add_document", source, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1090,60 +1073,68 @@ impl Store {
         if open.is_none() {
             return Err(StoreError::NotFound);
         }
-        let id = insert_document(
-            &mut tx,
+        let file = NewDocument {
             application_id,
             kind,
-            &blob,
+            blob,
             original_name,
             content_type,
-            now,
-        )
-        .await?;
-        let actor = format!("person:{clerk_id}");
-        let object = format!("application:{application_id}");
-        let details = format!("add_scan {kind} document:{id}");
-        audit::append(
-            &mut tx,
-            &AuditEntry {
-                actor: &actor,
-                action: "add_document",
-                object: &object,
-                details: &details,
-                source,
-            },
-            now,
-        )
-        .await?;
+        };
+        let id = insert_document(&mut tx, &file, clerk_id, "add_scan", source, now).await?;
         tx.commit().await?;
         Ok(id)
     }
 }
 
-/// The row of a stored file, in the transaction that records why it was added.
+/// A stored file about to be attached to an application.
+struct NewDocument<'a> {
+    application_id: i64,
+    kind: &'a str,
+    blob: &'a StoredBlob,
+    original_name: &'a str,
+    content_type: &'a str,
+}
+
+/// The row of a stored file and its audit record (`how`: `add_document` by the parent,
+/// `add_scan` by the clerk), in the transaction that checked the application may take it.
 async fn insert_document(
     tx: &mut crate::Tx,
-    application_id: i64,
-    kind: &str,
-    blob: &StoredBlob,
-    original_name: &str,
-    content_type: &str,
+    file: &NewDocument<'_>,
+    actor_id: i64,
+    how: &str,
+    source: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    Ok(with_tx!(tx, |conn| {
+    let id: i64 = with_tx!(tx, |conn| {
         sqlx::query_scalar(
             "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
-        .bind(application_id)
-        .bind(kind)
-        .bind(&blob.key)
-        .bind(original_name)
-        .bind(content_type)
-        .bind(blob.size as i64)
-        .bind(&blob.sha256)
+        .bind(file.application_id)
+        .bind(file.kind)
+        .bind(&file.blob.key)
+        .bind(file.original_name)
+        .bind(file.content_type)
+        .bind(file.blob.size as i64)
+        .bind(&file.blob.sha256)
         .bind(now)
         .fetch_one(&mut *conn)
         .await?
-    }))
+    });
+    let actor = format!("person:{actor_id}");
+    let object = format!("application:{}", file.application_id);
+    let details = format!("{how} {} document:{id}", file.kind);
+    audit::append(
+        tx,
+        &AuditEntry {
+            actor: &actor,
+            action: "add_document",
+            object: &object,
+            details: &details,
+            source,
+        },
+        now,
+    )
+    .await?;
+    Ok(id)
 }

@@ -69,21 +69,37 @@ impl Store {
             .await?
         });
         let Some(s) = found else { return Ok(None) };
-        if s.expires_at <= now || s.last_seen_at + idle_ttl <= now {
+        Ok(self
+            .keep_alive(&s, token, now, idle_ttl)
+            .await?
+            .then_some(s))
+    }
+
+    /// Whether a session found by its token is still live: one past its absolute end or idle for
+    /// longer than `idle_ttl` is deleted; a live one has its last use written at most every
+    /// [`touch_interval`].
+    async fn keep_alive(
+        &self,
+        session: &SessionRecord,
+        token: &str,
+        now: DateTime<Utc>,
+        idle_ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        if session.expires_at <= now || session.last_seen_at + idle_ttl <= now {
             self.delete_session(token).await?;
-            return Ok(None);
+            return Ok(false);
         }
-        if now - s.last_seen_at > touch_interval(idle_ttl) {
+        if now - session.last_seen_at > touch_interval(idle_ttl) {
             with_pool!(&self.write, |pool| {
                 sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                     .bind(now)
-                    .bind(&hash)
+                    .bind(&session.token_hash)
                     .execute(pool)
                     .await?
                     .rows_affected()
             });
         }
-        Ok(Some(s))
+        Ok(true)
     }
 
     /// The person signed in with this session token, with their staff roles, in ONE query: this
@@ -125,19 +141,8 @@ impl Store {
             last_seen_at: first.last_seen_at,
             expires_at: first.expires_at,
         };
-        if session.expires_at <= now || session.last_seen_at + idle_ttl <= now {
-            self.delete_session(token).await?;
+        if !self.keep_alive(&session, token, now, idle_ttl).await? {
             return Ok(None);
-        }
-        if now - session.last_seen_at > touch_interval(idle_ttl) {
-            with_pool!(&self.write, |pool| {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-                    .bind(now)
-                    .bind(&hash)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
-            });
         }
         let person = Person {
             id: first.person_id,

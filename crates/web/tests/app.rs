@@ -2107,6 +2107,12 @@ async fn schools_and_territories_import_whole_after_a_preview_or_not_at_all() {
                 .contains("import-refused")
         );
         assert_eq!(app.store.schools().await.expect("schools").len(), 2);
+        // A parent's form, read before the import, puts the school list in the server's cache.
+        let parent = client();
+        sign_in(&app, &parent, &f.parent_a.auth).await;
+        confirm_contacts(&app, &parent, "a@example.kz", "+7 701 111 22 33").await;
+        let form_page = format!("{}/applications/new", app.base);
+        assert!(!page(&parent, &form_page).await.1.contains("№9 мектеп"));
         // A clean file is applied whole.
         let good = format!("{exported}\n{new_bin};№9 мектеп;Школа №9;Ақтөбе;;;kk=25 ru=25\n");
         let html = preview(good.clone(), "schools").await;
@@ -2125,6 +2131,10 @@ async fn schools_and_territories_import_whole_after_a_preview_or_not_at_all() {
                 .contains("import-applied")
         );
         assert_eq!(app.store.schools().await.expect("schools").len(), 3);
+        assert!(
+            page(&parent, &form_page).await.1.contains("№9 мектеп"),
+            "the import clears the cached school list: the new school is offered at once"
+        );
         // Territories: an overlap with school 1's houses is shown to the administrator.
         let territories = format!(
             "bin;street_kk;street_ru;house_from;house_to\n{new_bin};Әбілқайыр хан даңғылы;проспект Абулхаир хана;50;80\n{new_bin};Жаңа көше;Новая улица;1;20\n"
@@ -2147,8 +2157,6 @@ async fn schools_and_territories_import_whole_after_a_preview_or_not_at_all() {
             "the overlap of houses 50–60 is reported"
         );
         // Only administrators import.
-        let parent = client();
-        sign_in(&app, &parent, &f.parent_a.auth).await;
         assert_eq!(
             page(&parent, &format!("{}/admin/schools", app.base))
                 .await

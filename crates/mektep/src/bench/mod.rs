@@ -122,63 +122,36 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
         max_retries: args.max_retries,
         retry_pause: Duration::from_millis(args.retry_pause_ms),
     });
-    let parents = Arc::new(parents);
-    let children = Arc::new(children);
     eprintln!(
         "prepared {} parents and {} children; the rush starts",
         parents.len(),
         children.len()
     );
+    let rush = Arc::new(Rush {
+        target: target.clone(),
+        parents,
+        children,
+        tally: Mutex::new(Tally::default()),
+        sessions: Mutex::new(Vec::new()),
+    });
 
     // The clock.
     let usage = |pid: Option<u32>| pid.map(process_usage).transpose();
     let before = usage(args.server_pid)?;
     let started = Instant::now();
-    let tally = Arc::new(Mutex::new(Tally::default()));
-    let sessions = Arc::new(Mutex::new(Vec::new()));
-    let one = {
-        let (target, parents, children, tally, sessions) = (
-            target.clone(),
-            parents.clone(),
-            children.clone(),
-            tally.clone(),
-            sessions.clone(),
-        );
-        move |i: usize| {
-            let (target, parents, children, tally, sessions) = (
-                target.clone(),
-                parents.clone(),
-                children.clone(),
-                tally.clone(),
-                sessions.clone(),
-            );
-            async move {
-                let mut mine = Tally::default();
-                let parent = &parents[i % parents.len()];
-                match flow::apply(&target, parent, &children[i], i, &mut mine).await {
-                    Ok(s) => {
-                        mine.completed += 1;
-                        lock(&sessions).push(s);
-                    }
-                    Err(f) => mine.error(f.0),
-                }
-                lock(&tally).merge(mine);
-            }
-        }
-    };
     match args.rate {
         None => {
             let next = Arc::new(AtomicUsize::new(0));
             let workers: Vec<_> = (0..args.concurrency)
                 .map(|_| {
-                    let (next, one, n) = (next.clone(), one.clone(), args.parents);
+                    let (next, rush, n) = (next.clone(), rush.clone(), args.parents);
                     tokio::spawn(async move {
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             if i >= n {
                                 break;
                             }
-                            one(i).await;
+                            rush.one(i).await;
                         }
                     })
                 })
@@ -194,12 +167,12 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
             for i in 0..args.parents {
                 tokio::time::sleep_until((started + gap.mul_f64(i as f64)).into()).await;
                 let Ok(permit) = room.clone().try_acquire_owned() else {
-                    lock(&tally).error("generator: more parents waiting than --concurrency");
+                    lock(&rush.tally).error("generator: more parents waiting than --concurrency");
                     continue;
                 };
-                let one = one.clone();
+                let rush = rush.clone();
                 tasks.push(tokio::spawn(async move {
-                    one(i).await;
+                    rush.one(i).await;
                     drop(permit);
                 }));
             }
@@ -210,8 +183,8 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
     }
     let elapsed = started.elapsed();
     let after = usage(args.server_pid)?;
-    let tally = std::mem::take(&mut *lock(&tally));
-    let sessions: Vec<Session> = std::mem::take(&mut *lock(&sessions));
+    let tally = std::mem::take(&mut *lock(&rush.tally));
+    let sessions: Vec<Session> = std::mem::take(&mut *lock(&rush.sessions));
 
     // The status page alone.
     let poll = if args.poll_seconds > 0.0 && !sessions.is_empty() {
@@ -318,6 +291,31 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
         )
     } else {
         Ok(())
+    }
+}
+
+/// What every test parent of the rush shares.
+struct Rush {
+    target: Arc<Target>,
+    parents: Vec<people::Parent>,
+    children: Vec<people::Child>,
+    tally: Mutex<Tally>,
+    sessions: Mutex<Vec<Session>>,
+}
+
+impl Rush {
+    /// Test parent `i` walks the whole path; what happened goes into the shared tally.
+    async fn one(&self, i: usize) {
+        let mut mine = Tally::default();
+        let parent = &self.parents[i % self.parents.len()];
+        match flow::apply(&self.target, parent, &self.children[i], i, &mut mine).await {
+            Ok(s) => {
+                mine.completed += 1;
+                lock(&self.sessions).push(s);
+            }
+            Err(f) => mine.error(f.0),
+        }
+        lock(&self.tally).merge(mine);
     }
 }
 
