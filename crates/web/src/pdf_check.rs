@@ -61,7 +61,7 @@ pub fn check(data: &[u8]) -> Result<(), &'static str> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// Where a ZIP reader looks for the archive's end record: the last 64 KiB and its 22 bytes.
@@ -87,7 +87,7 @@ fn is_polyglot_inner(data: &[u8]) -> bool {
         b"body",
     ];
     let mut rest = data;
-    while let Some(at) = rest.iter().position(|&b| b == b'<') {
+    while let Some(at) = memchr::memchr(b'<', rest) {
         rest = &rest[at + 1..];
         if TAGS
             .iter()
@@ -108,12 +108,10 @@ fn has_active_names(data: &[u8]) -> bool {
 fn has_name(data: &[u8], wanted: impl Fn(&[u8]) -> bool) -> bool {
     let mut i = 0;
     let mut name = Vec::new();
-    while i < data.len() {
-        if data[i] != b'/' {
-            i += 1;
-            continue;
-        }
-        i += 1;
+    // The scans skip to the next interesting byte with memchr: these passes over every
+    // uploaded PDF were about 5 % of the server's CPU in the rush, byte by byte.
+    while let Some(slash) = memchr::memchr(b'/', &data[i..]) {
+        i += slash + 1;
         name.clear();
         while i < data.len() && !is_delimiter(data[i]) {
             if data[i] == b'#'
