@@ -95,9 +95,9 @@ impl Tx {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// Read connections to a SQLite database, and how much of the file each maps into memory.
+/// Read connections to a SQLite database, and the page cache of each (negative: KiB).
 const SQLITE_READERS: u32 = 4;
-const SQLITE_MMAP_BYTES: &str = "67108864";
+const SQLITE_READ_CACHE_KIB: &str = "-16384";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -170,16 +170,15 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
-        // Reads come straight from the file's pages in memory instead of being copied into
-        // each connection's page cache, which every write invalidates: the status page a parent
-        // reloads costs about a fifth less (bench/README.md). Each connection maps the file
-        // anew and its mapped pages count in the process's resident memory, so there are few
-        // read connections: a statement runs on the calling thread and holds its connection
-        // only while it runs (vendor/README.md), so more connections than threads would only
-        // wait. The writer reads little and keeps its page cache.
+        // A statement runs on the calling thread and holds its connection only while it runs
+        // (vendor/README.md), so more read connections than threads would only wait; a few, each
+        // with a page cache large enough for the parents' hot pages, read less from the file.
+        // Mapping the file instead (`mmap_size`) made the status page faster once the rush was
+        // over but the rush slower: every commit makes each reader unmap and map the file again
+        // (bench/README.md).
         let read = SqlitePoolOptions::new()
             .max_connections(config.max_connections.clamp(2, SQLITE_READERS))
-            .connect_with(options.pragma("mmap_size", SQLITE_MMAP_BYTES))
+            .connect_with(options.pragma("cache_size", SQLITE_READ_CACHE_KIB))
             .await?;
         Ok(Store {
             read: PoolHandle::Sqlite(read),
