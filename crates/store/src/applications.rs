@@ -10,6 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::audit::{self, AuditEntry};
 use crate::{Store, StoreError, StoredBlob, with_pool, with_tx};
 
+/// An application as pages and decisions read it. The document the parent signed and its CMS are
+/// kept in the same row as evidence but not read with it: they are kilobytes each (the CMS carries
+/// the certificate chain) and no page shows them, while every page of the parent's path and the
+/// school's queue reads the application (four times per status page through the documents' join).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ApplicationRecord {
     pub id: i64,
@@ -43,8 +47,6 @@ pub struct ApplicationRecord {
     pub decided_at: Option<DateTime<Utc>>,
     pub staff_comment: Option<String>,
     pub refusal_ground: Option<String>,
-    pub signed_document: Option<String>,
-    pub signature_cms: Option<String>,
     pub submit_key: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -65,8 +67,8 @@ impl ApplicationRecord {
 const APP_COLUMNS: &str = "id, number, campaign_id, parent_id, channel, status, child_iin, child_surname, \
     child_given_name, child_patronymic, child_birth_date, citizenship, relation, born_abroad, special_needs, \
     street_id, house, flat, school_id, in_territory, language, grade, study_form, age_confirmed, consent_at, \
-    submitted_at, received_on, deadline, decided_at, staff_comment, refusal_ground, signed_document, \
-    signature_cms, submit_key, version, created_at, updated_at";
+    submitted_at, received_on, deadline, decided_at, staff_comment, refusal_ground, submit_key, \
+    version, created_at, updated_at";
 
 /// [`APP_COLUMNS`] of the table aliased `a`, named as they are in the table.
 static APP_COLUMNS_OF_A: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {

@@ -267,6 +267,15 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
             panic!("{first:?}")
         };
         assert_eq!(number, format!("2026-{id:06}"));
+        // The evidence is kept in the application's row, though pages no longer read it with it.
+        let kept: (Option<String>, Option<String>) = crate::with_pool!(&s.read, |pool| {
+            sqlx::query_as("SELECT signed_document, signature_cms FROM applications WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        });
+        assert_eq!(kept, (Some("{}".to_owned()), Some("cms".to_owned())));
         let again = s
             .transition_application(&submit("k1", Scope::Parent(parent)), t0())
             .await
