@@ -9,8 +9,9 @@
 // handed over in an already-filled channel, so the callers in the rest of this crate are unchanged.
 //
 // What the caller gives up: a statement that waits (a lock held by another *process*, up to the
-// connection's busy timeout, or a checkpoint's fsync) waits on the async runtime's thread. Mektep
-// keeps one writing connection per process and checkpoints from a blocking thread of its own.
+// connection's busy timeout, or the fsync of a WAL checkpoint that a commit runs) waits on the
+// async runtime's thread. Mektep writes through one connection per process, so it never waits for
+// itself (vendor/README.md).
 //
 // Cancellation becomes simpler: a command is never half-acknowledged, because it runs entirely
 // within one poll of its future.
