@@ -253,23 +253,6 @@ impl Store {
         }))
     }
 
-    /// Schools whose service territory holds the address.
-    pub async fn schools_serving(
-        &self,
-        street_id: i64,
-        house: i64,
-    ) -> Result<Vec<i64>, StoreError> {
-        Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_scalar(
-                "SELECT DISTINCT school_id FROM territory_ranges WHERE street_id = $1 AND house_from <= $2 AND house_to >= $2",
-            )
-            .bind(street_id)
-            .bind(house)
-            .fetch_all(pool)
-            .await?
-        }))
-    }
-
     pub async fn create_campaign(
         &self,
         academic_year: &str,

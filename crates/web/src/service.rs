@@ -1,8 +1,8 @@
 //! Facts the pages need from configuration data: the current campaign, the working calendar,
 //! and Kazakhstan's local time.
 //!
-//! Campaign rules, the calendar, schools and streets change a few times a year but are read on
-//! every form, upload, submission and status page, so they are read once and kept for
+//! Campaign rules, the calendar, schools, streets, places and service territories change a few
+//! times a year but are read on every form, upload, submission and status page, so they are read once and kept for
 //! [`FRESH_FOR`]: a change made on another instance shows within that time, one made here at
 //! once ([`ReferenceCache::invalidate`]).
 
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use domain::calendar::{CalendarAdjustments, WorkingCalendar};
 use domain::campaign::Campaign;
-use store::{School, Street};
+use store::{School, SchoolPlaces, Street, TerritoryRange};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -29,6 +29,8 @@ pub struct ReferenceCache {
     calendar: Slot<Arc<WorkingCalendar>>,
     schools: Slot<Arc<Vec<School>>>,
     streets: Slot<Arc<Vec<Street>>>,
+    places: Slot<Arc<Vec<SchoolPlaces>>>,
+    territories: Slot<Arc<Vec<TerritoryRange>>>,
 }
 
 impl ReferenceCache {
@@ -42,6 +44,8 @@ impl ReferenceCache {
         forget(&self.calendar);
         forget(&self.schools);
         forget(&self.streets);
+        forget(&self.places);
+        forget(&self.territories);
     }
 }
 
@@ -177,6 +181,35 @@ pub async fn streets(state: &AppState) -> AppResult<Arc<Vec<Street>>> {
         Ok(Arc::new(state.store.streets().await?))
     })
     .await
+}
+
+/// First-grade places of a school per language of instruction.
+pub async fn school_places(state: &AppState, school_id: i64) -> AppResult<Vec<SchoolPlaces>> {
+    let all = read_through(&state.cache.places, async {
+        Ok(Arc::new(state.store.all_school_places().await?))
+    })
+    .await?;
+    Ok(all
+        .iter()
+        .filter(|p| p.school_id == school_id)
+        .cloned()
+        .collect())
+}
+
+/// The schools whose service territory holds the address, by id.
+pub async fn schools_serving(state: &AppState, street_id: i64, house: i64) -> AppResult<Vec<i64>> {
+    let ranges = read_through(&state.cache.territories, async {
+        Ok(Arc::new(state.store.territory_ranges().await?))
+    })
+    .await?;
+    let mut schools: Vec<i64> = ranges
+        .iter()
+        .filter(|r| r.street_id == street_id && (r.house_from..=r.house_to).contains(&house))
+        .map(|r| r.school_id)
+        .collect();
+    schools.sort_unstable();
+    schools.dedup();
+    Ok(schools)
 }
 
 /// The name of a street in the reader's language, or nothing.

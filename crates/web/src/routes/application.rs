@@ -229,7 +229,7 @@ pub(crate) async fn form_choices(
         .collect();
     // The schools whose territory holds the address come first, marked.
     let serving = match (f.street_id.parse::<i64>(), f.house.trim().parse::<i64>()) {
-        (Ok(street), Ok(house)) => state.store.schools_serving(street, house).await?,
+        (Ok(street), Ok(house)) => crate::service::schools_serving(state, street, house).await?,
         _ => Vec::new(),
     };
     let mut schools: Vec<SchoolChoice> = crate::service::schools(state)
@@ -409,7 +409,7 @@ pub(crate) async fn parse_form(
         }
     }
     if let (Some(school), Some(lang)) = (school_id, language) {
-        let places = state.store.school_places(school).await?;
+        let places = crate::service::school_places(state, school).await?;
         if !places
             .iter()
             .any(|p| p.language == lang.as_str() && p.places > 0)
@@ -418,7 +418,9 @@ pub(crate) async fn parse_form(
         }
     }
     let in_territory = match (street_id, house, school_id) {
-        (Some(st), Some(h), Some(sc)) => state.store.schools_serving(st, h).await?.contains(&sc),
+        (Some(st), Some(h), Some(sc)) => crate::service::schools_serving(state, st, h)
+            .await?
+            .contains(&sc),
         _ => false,
     };
     if !errors.is_empty() {
