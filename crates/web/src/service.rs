@@ -2,9 +2,9 @@
 //! and Kazakhstan's local time.
 //!
 //! Campaign rules, the calendar, schools, streets, places and service territories change a few
-//! times a year but are read on every form, upload, submission and status page, so they are read once and kept for
-//! [`FRESH_FOR`]: a change made on another instance shows within that time, one made here at
-//! once ([`ReferenceCache::invalidate`]).
+//! times a year but are read on every form, upload, submission and status page, so they are read
+//! once and kept for [`FRESH_FOR`]: a change made on another instance shows within that time, one
+//! made here at once ([`ReferenceCache::invalidate`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

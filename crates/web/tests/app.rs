@@ -2135,6 +2135,47 @@ async fn schools_and_territories_import_whole_after_a_preview_or_not_at_all() {
             page(&parent, &form_page).await.1.contains("№9 мектеп"),
             "the import clears the cached school list: the new school is offered at once"
         );
+        // The form marks the schools serving the typed address; asked before the territory
+        // import, it puts the territories in the server's cache.
+        let avenue = app
+            .store
+            .streets()
+            .await
+            .expect("streets")
+            .into_iter()
+            .find(|s| s.name_kk == "Әбілқайыр хан даңғылы")
+            .expect("the avenue")
+            .id
+            .to_string();
+        let marked_for_house_70 = || {
+            let parent = parent.clone();
+            let (form_page, avenue) = (form_page.clone(), avenue.clone());
+            async move {
+                let (_, html) = page(&parent, &form_page).await;
+                let csrf = csrf_of(&html);
+                let mut fields = form(&csrf, "190315650018", "2019-03-15");
+                for (k, v) in fields.iter_mut() {
+                    match *k {
+                        "street_id" => *v = avenue.as_str(),
+                        "house" => *v = "70",
+                        // A missing name: the form comes back, with its choices.
+                        "child_surname" => *v = "",
+                        _ => {}
+                    }
+                }
+                let html = parent
+                    .post(&form_page)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .expect("form")
+                    .text()
+                    .await
+                    .expect("html");
+                html.contains("★ №9 мектеп")
+            }
+        };
+        assert!(!marked_for_house_70().await);
         // Territories: an overlap with school 1's houses is shown to the administrator.
         let territories = format!(
             "bin;street_kk;street_ru;house_from;house_to\n{new_bin};Әбілқайыр хан даңғылы;проспект Абулхаир хана;50;80\n{new_bin};Жаңа көше;Новая улица;1;20\n"
@@ -2155,6 +2196,10 @@ async fn schools_and_territories_import_whole_after_a_preview_or_not_at_all() {
         assert!(
             html.contains("50–60"),
             "the overlap of houses 50–60 is reported"
+        );
+        assert!(
+            marked_for_house_70().await,
+            "the import clears the cached territories: the new school serves house 70 at once"
         );
         // Only administrators import.
         assert_eq!(
