@@ -108,6 +108,10 @@ async fn parent_and_campaign(store: &Store) -> (i64, i64) {
 
 /// The parent's draft for the child 190315650018.
 async fn draft(s: &Store, parent: i64, campaign: i64) -> i64 {
+    try_draft(s, parent, campaign).await.unwrap()
+}
+
+async fn try_draft(s: &Store, parent: i64, campaign: i64) -> Result<i64, StoreError> {
     s.create_application(
         campaign,
         parent,
@@ -117,7 +121,6 @@ async fn draft(s: &Store, parent: i64, campaign: i64) -> i64 {
         t0(),
     )
     .await
-    .unwrap()
 }
 
 #[tokio::test]
@@ -190,16 +193,7 @@ async fn one_active_application_per_child() {
         let s = &db.store;
         let (parent, campaign) = parent_and_campaign(s).await;
         draft(s, parent, campaign).await;
-        let second = s
-            .create_application(
-                campaign,
-                parent,
-                "electronic",
-                &form("190315650018"),
-                "test",
-                t0(),
-            )
-            .await;
+        let second = try_draft(s, parent, campaign).await;
         assert!(
             matches!(second, Err(StoreError::Conflict("child_has_application"))),
             "{second:?}"
