@@ -40,6 +40,11 @@ impl BlobStore {
     ) -> Result<BlobStore, StoreError> {
         let root = root.into();
         std::fs::create_dir_all(root.join("tmp"))?;
+        // The 256 folders a key's first two hex digits choose, made once here rather than
+        // looked up (and made if missing) on every write.
+        for prefix in 0..=255u8 {
+            std::fs::create_dir_all(root.join(format!("{prefix:02x}")))?;
+        }
         Ok(BlobStore { root, keys })
     }
 
@@ -67,7 +72,8 @@ impl BlobStore {
             .map_err(|e| StoreError::Data(format!("blob writer task failed: {e}")))?
     }
 
-    fn put_blocking(&self, data: &[u8]) -> Result<StoredBlob, StoreError> {
+    /// [`BlobStore::put`] for a caller already on a blocking thread.
+    pub fn put_blocking(&self, data: &[u8]) -> Result<StoredBlob, StoreError> {
         let key = random_token(16);
         let path = self.path_of(&key)?;
         let tmp = self.root.join("tmp").join(&key);
@@ -86,9 +92,6 @@ impl BlobStore {
             // nor is mistaken for a document.
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
         }
         std::fs::rename(&tmp, &path)?;
         Ok(StoredBlob {

@@ -795,15 +795,19 @@ fn back(id: i64, error: &str) -> Response {
 /// A file that passed every check: the CSRF token came first, the size is within the
 /// campaign's limits, the kind is one this application needs and still has room for, and the
 /// content (not the name) is PDF, JPEG or PNG.
+/// The file is already stored: the caller attaches it to the application or, if that fails,
+/// removes it again ([`keep_or_discard`]).
 pub(crate) struct CheckedUpload {
     pub kind: String,
     pub name: String,
-    pub data: Bytes,
+    pub blob: store::StoredBlob,
     pub format: domain::campaign::FileFormat,
 }
 
-/// Reads and checks an upload; `Err` carries the translation key of what is wrong with it.
+/// Reads, checks and stores an upload; `Err` carries the translation key of what is wrong with
+/// it.
 pub(crate) async fn read_upload(
+    state: &AppState,
     ctx: &Ctx,
     multipart: &mut Multipart,
     campaign: &Campaign,
@@ -869,21 +873,24 @@ pub(crate) async fn read_upload(
         .check_upload(&data[..data.len().min(64)], data.len() as u64, already)
     {
         Ok(format) => {
-            // Images are decoded and written again (CPU work: off the async workers).
+            // The check and the write are CPU and disk work: off the async workers, in one hop
+            // to a blocking thread rather than one for each.
             let is_photo = kind == domain::campaign::DocumentKind::PHOTO_3X4.as_str();
-            let cleaned =
-                tokio::task::spawn_blocking(move || crate::images::clean(format, &data, is_photo))
-                    .await
-                    .map_err(|e| AppError::internal("image check", e))?;
-            Ok(match cleaned {
-                Ok(clean) => Ok(CheckedUpload {
-                    kind,
-                    name,
-                    data: Bytes::from(clean),
-                    format,
-                }),
-                Err(key) => Err(key),
+            let blobs = state.blobs.clone();
+            let stored = tokio::task::spawn_blocking(move || {
+                match crate::images::clean(format, &data, is_photo) {
+                    Ok(clean) => blobs.put_blocking(&clean).map(Ok),
+                    Err(key) => Ok(Err(key)),
+                }
             })
+            .await
+            .map_err(|e| AppError::internal("upload check", e))??;
+            Ok(stored.map(|blob| CheckedUpload {
+                kind,
+                name,
+                blob,
+                format,
+            }))
         }
         Err(e) => Ok(Err(match e {
             domain::campaign::AttachmentError::FileTooLarge { .. } => "app-err-file-too-large",
@@ -918,15 +925,15 @@ pub async fn upload(
 ) -> AppResult<Response> {
     let user = parent(&ctx)?;
     let (a, docs) = owned_with_documents(&state, user, id).await?;
-    let campaign = campaign_by_id(&state, a.campaign_id).await?;
-    let upload = match read_upload(&ctx, &mut multipart, &campaign, &a, &docs).await? {
-        Ok(u) => u,
-        Err(key) => return Ok(back(id, key)),
-    };
     if !is_editable(&a) {
         return Err(AppError::NotFound);
     }
-    let blob = state.blobs.put(upload.data.to_vec()).await?;
+    let campaign = campaign_by_id(&state, a.campaign_id).await?;
+    let upload = match read_upload(&state, &ctx, &mut multipart, &campaign, &a, &docs).await? {
+        Ok(u) => u,
+        Err(key) => return Ok(back(id, key)),
+    };
+    let blob = upload.blob;
     let attached = state
         .store
         .add_document(

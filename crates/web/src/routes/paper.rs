@@ -243,7 +243,7 @@ pub async fn upload_scan(
     }
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let docs = state.store.documents(id).await?;
-    let upload = match read_upload(&ctx, &mut multipart, &campaign, &a, &docs).await? {
+    let upload = match read_upload(&state, &ctx, &mut multipart, &campaign, &a, &docs).await? {
         Ok(u) => u,
         Err(key) => {
             return Ok(
@@ -252,7 +252,7 @@ pub async fn upload_scan(
             );
         }
     };
-    let blob = state.blobs.put(upload.data.to_vec()).await?;
+    let blob = upload.blob;
     let attached = state
         .store
         .add_paper_document(
