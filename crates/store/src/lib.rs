@@ -30,7 +30,7 @@ pub use audit::{AuditEntry, AuditRecord, AuditVerification};
 pub use blobs::{BlobStore, StoredBlob};
 pub use challenges::{Challenge, ChallengeRefusal};
 pub use error::StoreError;
-pub use people::{ContactConfirmation, Person, StaffRole, StaffRoleKind};
+pub use people::{ContactConfirmation, NewSession, Person, Signer, StaffRole, StaffRoleKind};
 pub use reference::{
     CampaignRecord, NewSchool, School, SchoolImport, SchoolPlaces, Street, TerritoryImport,
     TerritoryRange,

@@ -1,10 +1,10 @@
 //! People known to the service (parents and staff, identified by the IIN their certificate
 //! carries), their confirmed contacts, and the staff roles granted to an IIN.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::audit::{self, AuditEntry};
-use crate::{Store, StoreError, with_pool, with_tx};
+use crate::{Store, StoreError, Tx, sha256_hex, with_pool, with_tx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Person {
@@ -22,6 +22,66 @@ pub struct Person {
     pub language: String,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// Who a certificate names, as a sign-in records them.
+pub struct Signer<'a> {
+    pub iin: &'a str,
+    pub surname: &'a str,
+    pub given_name: &'a str,
+    pub patronymic: Option<&'a str>,
+    pub language: &'a str,
+}
+
+/// A session to open: the cookie's token (only its hash is kept) and how long it may live.
+pub struct NewSession<'a> {
+    pub token: &'a str,
+    pub csrf_secret: &'a str,
+    pub absolute_ttl: Duration,
+}
+
+const STAFF_ROLES_OF: &str = "SELECT id, iin, role, school_id, granted_by, granted_at FROM staff_roles \
+                              WHERE iin = $1 AND revoked_at IS NULL ORDER BY id";
+
+/// The person as the certificate names them, created on first sign-in, and the audit record.
+async fn upsert_signed_in(
+    tx: &mut Tx,
+    signer: &Signer<'_>,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Person, StoreError> {
+    let sql = format!(
+        "INSERT INTO people (iin, surname, given_name, patronymic, language, created_at, last_login_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) \
+         ON CONFLICT (iin) DO UPDATE SET surname = excluded.surname, given_name = excluded.given_name, \
+         patronymic = excluded.patronymic, last_login_at = excluded.last_login_at \
+         RETURNING {PERSON_COLUMNS}"
+    );
+    let person: Person = with_tx!(&mut *tx, |conn| {
+        sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(signer.iin)
+            .bind(signer.surname)
+            .bind(signer.given_name)
+            .bind(signer.patronymic)
+            .bind(signer.language)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+    });
+    let actor = format!("person:{}", person.id);
+    audit::append(
+        tx,
+        &AuditEntry {
+            actor: &actor,
+            action: "sign_in",
+            object: &actor,
+            details: "",
+            source,
+        },
+        now,
+    )
+    .await?;
+    Ok(person)
 }
 
 impl Person {
@@ -95,40 +155,64 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<Person, StoreError> {
+        let signer = Signer {
+            iin,
+            surname,
+            given_name,
+            patronymic,
+            language,
+        };
         let mut tx = self.begin().await?;
-        let sql = format!(
-            "INSERT INTO people (iin, surname, given_name, patronymic, language, created_at, last_login_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) \
-             ON CONFLICT (iin) DO UPDATE SET surname = excluded.surname, given_name = excluded.given_name, \
-             patronymic = excluded.patronymic, last_login_at = excluded.last_login_at \
-             RETURNING {PERSON_COLUMNS}"
-        );
-        let person: Person = with_tx!(&mut tx, |conn| {
-            sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(iin)
-                .bind(surname)
-                .bind(given_name)
-                .bind(patronymic)
-                .bind(language)
-                .bind(now)
-                .fetch_one(&mut *conn)
-                .await?
-        });
-        let actor = format!("person:{}", person.id);
-        audit::append(
-            &mut tx,
-            &AuditEntry {
-                actor: &actor,
-                action: "sign_in",
-                object: &actor,
-                details: "",
-                source,
-            },
-            now,
-        )
-        .await?;
+        let person = upsert_signed_in(&mut tx, &signer, source, now).await?;
         tx.commit().await?;
         Ok(person)
+    }
+
+    /// A sign-in as one transaction: the person as the certificate names them, the audit record,
+    /// the session that replaces `replaces` (the browser's earlier one, if any), and the staff
+    /// roles. Sign-in is the opening minute's busiest write; apart, these were four round trips
+    /// to the database and two commits.
+    pub async fn sign_in(
+        &self,
+        signer: &Signer<'_>,
+        session: &NewSession<'_>,
+        replaces: Option<&str>,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Person, Vec<StaffRole>), StoreError> {
+        let mut tx = self.begin().await?;
+        let person = upsert_signed_in(&mut tx, signer, source, now).await?;
+        if let Some(old) = replaces {
+            with_tx!(&mut tx, |conn| {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(sha256_hex(old.as_bytes()))
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+            });
+        }
+        with_tx!(&mut tx, |conn| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, person_id, csrf_secret, created_at, last_seen_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $4, $5)",
+            )
+            .bind(sha256_hex(session.token.as_bytes()))
+            .bind(person.id)
+            .bind(session.csrf_secret)
+            .bind(now)
+            .bind(now + session.absolute_ttl)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        let roles: Vec<StaffRole> = with_tx!(&mut tx, |conn| {
+            sqlx::query_as::<_, StaffRole>(STAFF_ROLES_OF)
+                .bind(&person.iin)
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        tx.commit().await?;
+        Ok((person, roles))
     }
 
     pub async fn person(&self, id: i64) -> Result<Person, StoreError> {
@@ -309,13 +393,10 @@ impl Store {
     /// Roles in force for an IIN (revoked ones excluded).
     pub async fn staff_roles(&self, iin: &str) -> Result<Vec<StaffRole>, StoreError> {
         Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, StaffRole>(
-                "SELECT id, iin, role, school_id, granted_by, granted_at FROM staff_roles \
-                 WHERE iin = $1 AND revoked_at IS NULL ORDER BY id",
-            )
-            .bind(iin)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as::<_, StaffRole>(STAFF_ROLES_OF)
+                .bind(iin)
+                .fetch_all(pool)
+                .await?
         }))
     }
 

@@ -384,6 +384,58 @@ async fn sessions_expire_when_idle() {
 }
 
 #[tokio::test]
+async fn a_sign_in_records_the_person_opens_a_session_and_replaces_the_old_one_in_one_step() {
+    for db in stores().await {
+        let s = &db.store;
+        let iin = "880101300123";
+        s.grant_staff_role(iin, StaffRoleKind::Admin, None, "test", "-", t0())
+            .await
+            .unwrap();
+        let signer = crate::Signer {
+            iin,
+            surname: "ТЕСТОВА",
+            given_name: "ӘСЕЛ",
+            patronymic: None,
+            language: "ru",
+        };
+        let session = |token| crate::NewSession {
+            token,
+            csrf_secret: "csrf",
+            absolute_ttl: Duration::hours(12),
+        };
+        let (person, roles) = s
+            .sign_in(&signer, &session("first"), None, "10.0.0.1", t0())
+            .await
+            .unwrap();
+        assert_eq!((person.iin.as_str(), person.language.as_str()), (iin, "ru"));
+        assert_eq!(
+            roles.len(),
+            1,
+            "the roles granted to the IIN come with the sign-in"
+        );
+        let idle = Duration::minutes(30);
+        assert!(s.signed_in("first", t0(), idle).await.unwrap().is_some());
+
+        // Signing in again from the same browser: a new session, the old one gone, same person.
+        let (again, _) = s
+            .sign_in(&signer, &session("second"), Some("first"), "10.0.0.1", t0())
+            .await
+            .unwrap();
+        assert_eq!(again.id, person.id);
+        assert!(s.signed_in("first", t0(), idle).await.unwrap().is_none());
+        assert!(s.signed_in("second", t0(), idle).await.unwrap().is_some());
+        let sign_ins = s
+            .audit_search(&format!("person:{}", person.id), "", 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "sign_in")
+            .count();
+        assert_eq!(sign_ins, 2, "each sign-in is in the audit log");
+    }
+}
+
+#[tokio::test]
 async fn the_signed_in_person_comes_with_their_roles_in_one_query_and_expires_the_same() {
     for db in stores().await {
         let s = &db.store;

@@ -183,29 +183,28 @@ async fn open_session(
     let surname = signer.surname.clone().unwrap_or_default();
     let given = signer.given_name.clone().unwrap_or_default();
     let now = Utc::now();
-    let person = state
+    let token = store::random_token(32);
+    let csrf_secret = store::random_token(16);
+    let (person, roles) = state
         .store
-        .person_signed_in(
-            iin,
-            &surname,
-            &given,
-            signer.patronymic.as_deref(),
-            ctx.lang.code(),
+        .sign_in(
+            &store::Signer {
+                iin,
+                surname: &surname,
+                given_name: &given,
+                patronymic: signer.patronymic.as_deref(),
+                language: ctx.lang.code(),
+            },
+            &store::NewSession {
+                token: &token,
+                csrf_secret: &csrf_secret,
+                absolute_ttl: Duration::hours(state.config.session_absolute_hours),
+            },
+            ctx.user.as_ref().map(|old| old.session_token.as_str()),
             &ctx.source,
             now,
         )
         .await?;
-    if let Some(old) = &ctx.user {
-        state.store.delete_session(&old.session_token).await?;
-    }
-    let token = store::random_token(32);
-    let csrf_secret = store::random_token(16);
-    let ttl = Duration::hours(state.config.session_absolute_hours);
-    state
-        .store
-        .create_session(&token, person.id, &csrf_secret, now, ttl)
-        .await?;
-    let roles = state.store.staff_roles(&person.iin).await?;
     let user = User {
         person,
         roles,
