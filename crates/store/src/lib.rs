@@ -193,9 +193,10 @@ impl Store {
             .max_connections(config.max_connections.max(2))
             // sqlx pings a connection when it goes back to the pool and, by default, again when
             // it is taken out: two round trips to PostgreSQL per query besides the query's own.
-            // The ping on return already drops a connection PostgreSQL has closed; after a
-            // restart, a connection that broke while idle fails one request (the translated
-            // "briefly unavailable" page, scripts/pg_restart_test.py) and is dropped.
+            // Not when it is taken out, and the vendored driver skips the ping on return for a
+            // clean connection (vendor/README.md): after a restart, a connection that broke
+            // fails one request (the translated "briefly unavailable" page,
+            // scripts/pg_restart_test.py) and is dropped.
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
