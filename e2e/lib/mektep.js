@@ -118,10 +118,14 @@ async function uploadAll(person, id, { script = true } = {}) {
     const form = forms.first();
     const kind = await form.locator('input[name="kind"]').inputValue();
     const photo = /photo/.test(kind);
-    const file = photo
-      ? { name: `photo-${round}.png`, mimeType: 'image/png', buffer: png(90 + round, 120, [40 + round * 10, 90, 160]) }
-      : { name: `${kind}-${round}.pdf`, mimeType: 'application/pdf', buffer: pdf(`Mektep test document ${kind} ${round}`) };
-    await form.locator('input[type="file"]').setInputFiles(file);
+    const input = form.locator('input[type="file"]');
+    // Where the slot takes several files, the input lets a parent pick them at once: two photos.
+    const several = photo && (await input.getAttribute('multiple')) !== null;
+    const files = (several ? [0, 1] : [0]).map((i) => photo
+      ? { name: `photo-${round}-${i}.png`, mimeType: 'image/png', buffer: png(90 + round, 120, [40 + round * 10, 90 + i * 40, 160]) }
+      : { name: `${kind}-${round}.pdf`, mimeType: 'application/pdf', buffer: pdf(`Mektep test document ${kind} ${round}`) });
+    const file = files[0];
+    await input.setInputFiles(files);
     // The bar is shown and filled by the script while the request runs; the page then reloads,
     // so what the bar did is noted in sessionStorage, which survives the reload.
     if (script) await form.evaluate((f) => {
@@ -141,7 +145,7 @@ async function uploadAll(person, id, { script = true } = {}) {
     }
     const error = await page.locator('.error-summary').count();
     assert.equal(error, 0, `upload of ${file.name} refused: ${error && await page.locator('.error-summary').innerText()}`);
-    uploaded++;
+    uploaded += files.length;
   }
   assert.equal(await page.locator('section.card .tag.returned').count(), 0, 'a document slot is still incomplete');
   return { uploaded, progressSeen };

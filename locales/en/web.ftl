@@ -154,6 +154,7 @@ app-doc-complete = uploaded
 app-doc-needed = files needed: { $count }
 app-doc-remove = Remove
 app-doc-choose-file = Choose a file
+app-doc-choose-files = Choose files: you can pick up to { $count } at once
 app-doc-upload = Upload
 app-upload-progress = Upload progress
 app-upload-network = The connection was lost. Try again.

@@ -154,6 +154,7 @@ app-doc-complete = жүктелді
 app-doc-needed = қажет: { $count } файл
 app-doc-remove = Өшіру
 app-doc-choose-file = Файлды таңдаңыз
+app-doc-choose-files = Файлдарды таңдаңыз: бірден { $count } файлға дейін болады
 app-doc-upload = Жүктеу
 app-upload-progress = Жүктеу барысы
 app-upload-network = Байланыс үзілді. Қайталап көріңіз.

@@ -154,6 +154,7 @@ app-doc-complete = загружено
 app-doc-needed = нужно файлов: { $count }
 app-doc-remove = Удалить
 app-doc-choose-file = Выберите файл
+app-doc-choose-files = Выберите файлы: можно сразу до { $count }
 app-doc-upload = Загрузить
 app-upload-progress = Ход загрузки
 app-upload-network = Связь прервалась. Повторите.

@@ -111,6 +111,14 @@ impl BlobStore {
             .map_err(|e| StoreError::Data(format!("blob reader task failed: {e}")))?
     }
 
+    /// Removes a file just written that will not be attached, from a blocking thread; what
+    /// cannot be removed stays for `fsck` to report.
+    pub fn remove_blocking(&self, key: &str) {
+        if let Ok(path) = self.path_of(key) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let path = self.path_of(key)?;
         match tokio::fs::remove_file(&path).await {

@@ -193,23 +193,28 @@ fn expect_redirect(
     }
 }
 
-fn multipart(csrf: &str, kind: &str, name: &str, mime: &str, data: &[u8]) -> Body {
-    let boundary = format!("----mektepbench{:016x}", data.len() as u64 ^ 0x5eed_f00d);
-    let mut body = Vec::with_capacity(data.len() + 512);
+/// One document form's body: its kind and one or more files (name, type, bytes).
+fn multipart(csrf: &str, kind: &str, files: &[(&str, &str, &[u8])]) -> Body {
+    let size: usize = files.iter().map(|(_, _, data)| data.len()).sum();
+    let boundary = format!("----mektepbench{:016x}", size as u64 ^ 0x5eed_f00d);
+    let mut body = Vec::with_capacity(size + 512);
     for (k, v) in [("csrf", csrf), ("kind", kind)] {
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
                 .as_bytes(),
         );
     }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    for (name, mime, data) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     Body::Multipart { boundary, body }
 }
 
@@ -318,31 +323,33 @@ pub async fn apply(
     if !application.starts_with("/applications/") {
         return Err(Failure("create: form refused".into()));
     }
-    // The documents: two health forms (PDF scans) and two photos (JPEG).
-    let uploads: [(&str, &str, &str, &[u8]); 4] = [
+    // The documents: two health forms (PDF scans), one form each, and the two photos (JPEG)
+    // picked at once in the photo's form.
+    let uploads: [(&str, &[(&str, &str, &[u8])]); 3] = [
         (
             "health_063u",
-            "063u.pdf",
-            "application/pdf",
-            &t.files.health_forms[0],
+            &[("063u.pdf", "application/pdf", &t.files.health_forms[0])],
         ),
         (
             "health_026u3",
-            "026u3.pdf",
-            "application/pdf",
-            &t.files.health_forms[1],
+            &[("026u3.pdf", "application/pdf", &t.files.health_forms[1])],
         ),
-        ("photo_3x4", "photo1.jpg", "image/jpeg", &t.files.photos[0]),
-        ("photo_3x4", "photo2.jpg", "image/jpeg", &t.files.photos[1]),
+        (
+            "photo_3x4",
+            &[
+                ("photo1.jpg", "image/jpeg", &t.files.photos[0]),
+                ("photo2.jpg", "image/jpeg", &t.files.photos[1]),
+            ],
+        ),
     ];
     let documents = format!("{application}/documents");
-    for (kind, name, mime, data) in uploads {
+    for (kind, files) in uploads {
         let r = b
             .send(
                 "upload",
                 Method::POST,
                 &documents,
-                &multipart(&token, kind, name, mime, data),
+                &multipart(&token, kind, files),
                 &[],
             )
             .await?;

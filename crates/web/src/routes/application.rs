@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::Form;
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -795,6 +794,7 @@ fn back(id: i64, error: &str) -> Response {
 /// A file that passed every check: the CSRF token came first, the size is within the
 /// campaign's limits, the kind is one this application needs and still has room for, and the
 /// content (not the name) is PDF, JPEG or PNG.
+///
 /// The file is already stored: the caller attaches it to the application or, if that fails,
 /// removes it again ([`keep_or_discard`]).
 pub(crate) struct CheckedUpload {
@@ -804,8 +804,37 @@ pub(crate) struct CheckedUpload {
     pub format: domain::campaign::FileFormat,
 }
 
-/// Reads, checks and stores an upload; `Err` carries the translation key of what is wrong with
-/// it.
+/// Only shown as a label and never part of a path (files are stored under their hash): the last
+/// part of what the browser sent, without control characters.
+fn label_of_upload(file_name: Option<&str>) -> String {
+    file_name
+        .unwrap_or("file")
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        // Control characters, and the invisible ones that reorder or hide text
+        // ("photo\u{202e}gnp.exe" shows as "photoexe.png").
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        })
+        .take(120)
+        .collect()
+}
+
+fn attachment_error_key(e: domain::campaign::AttachmentError) -> &'static str {
+    match e {
+        domain::campaign::AttachmentError::FileTooLarge { .. } => "app-err-file-too-large",
+        domain::campaign::AttachmentError::TotalTooLarge { .. } => "app-err-total-too-large",
+        domain::campaign::AttachmentError::Empty => "app-err-upload-empty",
+        _ => "app-err-format",
+    }
+}
+
+/// Reads, checks and stores an upload of one or more files of one kind (a parent may pick both
+/// photos at once); `Err` carries the translation key of what is wrong, and then nothing of it
+/// is kept.
 pub(crate) async fn read_upload(
     state: &AppState,
     ctx: &Ctx,
@@ -813,11 +842,11 @@ pub(crate) async fn read_upload(
     campaign: &Campaign,
     a: &ApplicationRecord,
     docs: &[DocumentRecord],
-) -> AppResult<Result<CheckedUpload, &'static str>> {
+) -> AppResult<Result<Vec<CheckedUpload>, &'static str>> {
     let broken = |_| AppError::BadRequest("app-err-upload-broken");
     let mut csrf = String::new();
     let mut kind = String::new();
-    let mut file: Option<(String, Bytes)> = None;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
         match field.name().unwrap_or_default() {
             "csrf" => csrf = field.text().await.map_err(broken)?,
@@ -825,23 +854,7 @@ pub(crate) async fn read_upload(
             "file" => {
                 // The token must come first: nothing is read into memory for a forged form.
                 ctx.check_csrf(&csrf)?;
-                // Only shown as a label and never part of a path (files are stored under their
-                // hash): the last part of what the browser sent, without control characters.
-                let name: String = field
-                    .file_name()
-                    .unwrap_or("file")
-                    .rsplit(['/', '\\'])
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    // Control characters, and the invisible ones that reorder or hide text
-                    // ("photo\u{202e}gnp.exe" shows as "photoexe.png").
-                    .filter(|c| {
-                        !c.is_control()
-                            && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-                    })
-                    .take(120)
-                    .collect();
+                let name = label_of_upload(field.file_name());
                 let limit = campaign.attachments.max_file_bytes;
                 let mut data = Vec::new();
                 let mut field = field;
@@ -851,7 +864,10 @@ pub(crate) async fn read_upload(
                     }
                     data.extend_from_slice(&chunk);
                 }
-                file = Some((name, Bytes::from(data)));
+                // A file input left empty sends a part with no name and no bytes.
+                if !data.is_empty() {
+                    files.push((name, data));
+                }
             }
             _ => {}
         }
@@ -861,43 +877,70 @@ pub(crate) async fn read_upload(
     let Some(slot) = slots.iter().find(|s| s.kind == kind) else {
         return Ok(Err("app-err-upload-kind"));
     };
-    if slot.files.len() >= usize::from(slot.max_files) {
+    if files.is_empty() {
+        return Ok(Err("app-err-upload-empty"));
+    }
+    if slot.files.len() + files.len() > usize::from(slot.max_files) {
         return Ok(Err("app-err-upload-enough"));
     }
-    let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
-        return Ok(Err("app-err-upload-empty"));
-    };
-    let already: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
-    match campaign
-        .attachments
-        .check_upload(&data[..data.len().min(64)], data.len() as u64, already)
-    {
-        Ok(format) => {
-            // The check and the write are CPU and disk work: off the async workers, in one hop
-            // to a blocking thread rather than one for each.
-            let is_photo = kind == domain::campaign::DocumentKind::PHOTO_3X4.as_str();
-            let blobs = state.blobs.clone();
-            let stored = tokio::task::spawn_blocking(move || {
-                match crate::images::clean(format, &data, is_photo) {
-                    Ok(clean) => blobs.put_blocking(&clean).map(Ok),
-                    Err(key) => Ok(Err(key)),
+    let mut total: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
+    let mut checked = Vec::with_capacity(files.len());
+    for (name, data) in files {
+        match campaign.attachments.check_upload(
+            &data[..data.len().min(64)],
+            data.len() as u64,
+            total,
+        ) {
+            Ok(format) => {
+                total += data.len() as u64;
+                checked.push((name, data, format));
+            }
+            Err(e) => return Ok(Err(attachment_error_key(e))),
+        }
+    }
+    // The checks and the writes are CPU and disk work: off the async workers, in one hop to a
+    // blocking thread for the whole upload.
+    let is_photo = kind == domain::campaign::DocumentKind::PHOTO_3X4.as_str();
+    let blobs = state.blobs.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        let mut stored = Vec::with_capacity(checked.len());
+        for (name, data, format) in checked {
+            let outcome = match crate::images::clean(format, &data, is_photo) {
+                Ok(clean) => blobs.put_blocking(&clean).map(Ok),
+                Err(key) => Ok(Err(key)),
+            };
+            match outcome {
+                Ok(Ok(blob)) => stored.push((name, blob, format)),
+                // One file refused or not written: none of this upload is kept.
+                refused => {
+                    for (_, blob, _) in &stored {
+                        blobs.remove_blocking(&blob.key);
+                    }
+                    return refused.map(|r| r.map(|_| Vec::new()));
                 }
-            })
-            .await
-            .map_err(|e| AppError::internal("upload check", e))??;
-            Ok(stored.map(|blob| CheckedUpload {
-                kind,
+            }
+        }
+        Ok(Ok(stored))
+    })
+    .await
+    .map_err(|e| AppError::internal("upload check", e))??;
+    Ok(stored.map(|files| {
+        files
+            .into_iter()
+            .map(|(name, blob, format)| CheckedUpload {
+                kind: kind.clone(),
                 name,
                 blob,
                 format,
-            }))
-        }
-        Err(e) => Ok(Err(match e {
-            domain::campaign::AttachmentError::FileTooLarge { .. } => "app-err-file-too-large",
-            domain::campaign::AttachmentError::TotalTooLarge { .. } => "app-err-total-too-large",
-            domain::campaign::AttachmentError::Empty => "app-err-upload-empty",
-            _ => "app-err-format",
-        })),
+            })
+            .collect()
+    }))
+}
+
+/// Removes the stored files of an upload that will not be attached (one before them failed).
+pub(crate) async fn discard_uploads(state: &AppState, rest: impl Iterator<Item = CheckedUpload>) {
+    for u in rest {
+        let _ = state.blobs.delete(&u.blob.key).await;
     }
 }
 
@@ -929,25 +972,32 @@ pub async fn upload(
         return Err(AppError::NotFound);
     }
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
-    let upload = match read_upload(&state, &ctx, &mut multipart, &campaign, &a, &docs).await? {
+    let uploads = match read_upload(&state, &ctx, &mut multipart, &campaign, &a, &docs).await? {
         Ok(u) => u,
         Err(key) => return Ok(back(id, key)),
     };
-    let blob = upload.blob;
-    let attached = state
-        .store
-        .add_document(
-            id,
-            user.person.id,
-            &upload.kind,
-            &blob,
-            &upload.name,
-            upload.format.mime_type(),
-            &ctx.source,
-            Utc::now(),
-        )
-        .await;
-    keep_or_discard(&state, &blob, attached).await?;
+    // One by one, as if uploaded one at a time: if one cannot be attached, the ones before it
+    // stay and it and the rest are removed.
+    let mut rest = uploads.into_iter();
+    while let Some(u) = rest.next() {
+        let attached = state
+            .store
+            .add_document(
+                id,
+                user.person.id,
+                &u.kind,
+                &u.blob,
+                &u.name,
+                u.format.mime_type(),
+                &ctx.source,
+                Utc::now(),
+            )
+            .await;
+        if let Err(e) = keep_or_discard(&state, &u.blob, attached).await {
+            discard_uploads(&state, rest).await;
+            return Err(e);
+        }
+    }
     Ok(Redirect::to(&format!("/applications/{id}#documents")).into_response())
 }
 

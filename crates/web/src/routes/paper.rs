@@ -20,7 +20,8 @@ use crate::i18n::domain_message;
 use crate::notices;
 use crate::pages::render;
 use crate::routes::application::{
-    FormChoices, FormFields, form_choices, keep_or_discard, parse_form, read_upload,
+    FormChoices, FormFields, discard_uploads, form_choices, keep_or_discard, parse_form,
+    read_upload,
 };
 use crate::service::{campaign_by_id, current_campaign, local_time, working_calendar};
 use crate::state::AppState;
@@ -243,7 +244,7 @@ pub async fn upload_scan(
     }
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let docs = state.store.documents(id).await?;
-    let upload = match read_upload(&state, &ctx, &mut multipart, &campaign, &a, &docs).await? {
+    let uploads = match read_upload(&state, &ctx, &mut multipart, &campaign, &a, &docs).await? {
         Ok(u) => u,
         Err(key) => {
             return Ok(
@@ -252,21 +253,26 @@ pub async fn upload_scan(
             );
         }
     };
-    let blob = upload.blob;
-    let attached = state
-        .store
-        .add_paper_document(
-            id,
-            school,
-            user.person.id,
-            &upload.kind,
-            &blob,
-            &upload.name,
-            upload.format.mime_type(),
-            &ctx.source,
-            Utc::now(),
-        )
-        .await;
-    keep_or_discard(&state, &blob, attached).await?;
+    let mut rest = uploads.into_iter();
+    while let Some(u) = rest.next() {
+        let attached = state
+            .store
+            .add_paper_document(
+                id,
+                school,
+                user.person.id,
+                &u.kind,
+                &u.blob,
+                &u.name,
+                u.format.mime_type(),
+                &ctx.source,
+                Utc::now(),
+            )
+            .await;
+        if let Err(e) = keep_or_discard(&state, &u.blob, attached).await {
+            discard_uploads(&state, rest).await;
+            return Err(e);
+        }
+    }
     Ok(Redirect::to(&format!("/school/applications/{id}#scans")).into_response())
 }

@@ -228,6 +228,98 @@ async fn uploads_are_refused_by_content_with_a_specific_message_and_nothing_is_l
     }
 }
 
+/// Uploads several files in one form (a file input with `multiple`); returns the redirect.
+async fn upload_many(
+    app: &App,
+    c: &reqwest::Client,
+    csrf: &str,
+    id: i64,
+    kind: &str,
+    files: Vec<(&str, Vec<u8>)>,
+) -> String {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("kind", kind.to_owned());
+    for (name, data) in files {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(data).file_name(name.to_owned()),
+        );
+    }
+    let r = c
+        .post(format!("{}/applications/{id}/documents", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), 303);
+    r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn both_photos_go_in_one_upload_and_a_bad_one_keeps_neither() {
+    for backend in databases().await {
+        let app = start(&backend).await;
+        let (c, csrf, id) = draft_with_one_document(&app).await;
+        let (_, html) = page(&c, &format!("{}/applications/{id}", app.base)).await;
+        assert!(
+            html.contains(" multiple>"),
+            "the photo's file input takes both photos at once"
+        );
+        let photo = photo();
+        let blobs_before = app.state.blobs.keys().expect("keys").len();
+
+        // One good photo and one cut off: refused, and neither is kept, not even on disk.
+        let location = upload_many(
+            &app,
+            &c,
+            &csrf,
+            id,
+            "photo_3x4",
+            vec![
+                ("a.png", photo.clone()),
+                ("b.png", photo[..photo.len() / 2].to_vec()),
+            ],
+        )
+        .await;
+        assert!(
+            location.contains("error=app-err-image-broken"),
+            "{location}"
+        );
+        assert_eq!(app.store.documents(id).await.expect("docs").len(), 1);
+        assert_eq!(app.state.blobs.keys().expect("keys").len(), blobs_before);
+
+        // Three photos where two are wanted: refused before anything is written.
+        let three = vec![
+            ("a.png", photo.clone()),
+            ("b.png", photo.clone()),
+            ("c.png", photo.clone()),
+        ];
+        let location = upload_many(&app, &c, &csrf, id, "photo_3x4", three).await;
+        assert!(
+            location.contains("error=app-err-upload-enough"),
+            "{location}"
+        );
+
+        // Both photos at once: both attached, each in the audit log.
+        let two = vec![("a.png", photo.clone()), ("b.png", photo.clone())];
+        let location = upload_many(&app, &c, &csrf, id, "photo_3x4", two).await;
+        assert!(!location.contains("error"), "{location}");
+        let docs = app.store.documents(id).await.expect("docs");
+        let photos: Vec<_> = docs.iter().filter(|d| d.kind == "photo_3x4").collect();
+        assert_eq!(photos.len(), 2, "{}", backend.0);
+        assert_eq!(
+            app.state.blobs.keys().expect("keys").len(),
+            blobs_before + 2
+        );
+        let (_, html) = page(&c, &format!("{}/applications/{id}", app.base)).await;
+        assert!(html.contains("a.png") && html.contains("b.png"));
+    }
+}
+
 #[tokio::test]
 async fn file_names_never_become_paths_and_documents_are_never_served_as_pages() {
     let backend = databases().await.remove(0);
