@@ -208,7 +208,7 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_draft().await?;
         let consent_at = form.consent.then_some(now);
         let inserted: Result<i64, sqlx::Error> = with_tx!(&mut tx, |conn| {
             sqlx::query_scalar(
@@ -616,7 +616,7 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_draft().await?;
         let editable: Option<i64> = with_tx!(&mut tx, |conn| {
             sqlx::query_scalar(
                 "UPDATE applications SET updated_at = $1, version = version + 1 \
@@ -806,6 +806,14 @@ impl Store {
             _ => None,
         };
         insert_event(&mut tx, t.application_id, t.to, t.actor_id, comment, now).await?;
+        if let Some(doc) = t.issues {
+            crate::issued::insert(&mut tx, doc, now).await?;
+        }
+        for msg in (t.notifications)(number.as_deref()) {
+            crate::outbox::enqueue(&mut tx, &msg, now).await?;
+        }
+        // Last before the commit: the audit head's row lock, which every audited write takes
+        // in turn on PostgreSQL, is held for as short a time as possible (bench/README.md).
         let object = format!("application:{}", t.application_id);
         let details = format!("{} -> {}", t.from, t.to);
         audit::append(
@@ -820,12 +828,6 @@ impl Store {
             now,
         )
         .await?;
-        if let Some(doc) = t.issues {
-            crate::issued::insert(&mut tx, doc, now).await?;
-        }
-        for msg in (t.notifications)(number.as_deref()) {
-            crate::outbox::enqueue(&mut tx, &msg, now).await?;
-        }
         tx.commit().await?;
         Ok(TransitionOutcome::Done { number })
     }

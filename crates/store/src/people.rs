@@ -43,11 +43,10 @@ pub struct NewSession<'a> {
 const STAFF_ROLES_OF: &str = "SELECT id, iin, role, school_id, granted_by, granted_at FROM staff_roles \
                               WHERE iin = $1 AND revoked_at IS NULL ORDER BY id";
 
-/// The person as the certificate names them, created on first sign-in, and the audit record.
-async fn upsert_signed_in(
+/// The person as the certificate names them, created on first sign-in.
+async fn upsert_signer(
     tx: &mut Tx,
     signer: &Signer<'_>,
-    source: &str,
     now: DateTime<Utc>,
 ) -> Result<Person, StoreError> {
     let sql = format!(
@@ -57,7 +56,7 @@ async fn upsert_signed_in(
          patronymic = excluded.patronymic, last_login_at = excluded.last_login_at \
          RETURNING {PERSON_COLUMNS}"
     );
-    let person: Person = with_tx!(&mut *tx, |conn| {
+    Ok(with_tx!(&mut *tx, |conn| {
         sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(signer.iin)
             .bind(signer.surname)
@@ -67,7 +66,17 @@ async fn upsert_signed_in(
             .bind(now)
             .fetch_one(&mut *conn)
             .await?
-    });
+    }))
+}
+
+/// The sign-in's audit record: the last statement before the commit, so that the audit head's
+/// row lock (taken in turn by every audited write on PostgreSQL) is held briefly.
+async fn audit_sign_in(
+    tx: &mut Tx,
+    person: &Person,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let actor = format!("person:{}", person.id);
     audit::append(
         tx,
@@ -80,8 +89,7 @@ async fn upsert_signed_in(
         },
         now,
     )
-    .await?;
-    Ok(person)
+    .await
 }
 
 impl Person {
@@ -163,7 +171,8 @@ impl Store {
             language,
         };
         let mut tx = self.begin().await?;
-        let person = upsert_signed_in(&mut tx, &signer, source, now).await?;
+        let person = upsert_signer(&mut tx, &signer, now).await?;
+        audit_sign_in(&mut tx, &person, source, now).await?;
         tx.commit().await?;
         Ok(person)
     }
@@ -180,8 +189,8 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<(Person, Vec<StaffRole>), StoreError> {
-        let mut tx = self.begin().await?;
-        let person = upsert_signed_in(&mut tx, signer, source, now).await?;
+        let mut tx = self.begin_draft().await?;
+        let person = upsert_signer(&mut tx, signer, now).await?;
         if let Some(old) = replaces {
             with_tx!(&mut tx, |conn| {
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
@@ -211,6 +220,7 @@ impl Store {
                 .fetch_all(&mut *conn)
                 .await?
         });
+        audit_sign_in(&mut tx, &person, source, now).await?;
         tx.commit().await?;
         Ok((person, roles))
     }
