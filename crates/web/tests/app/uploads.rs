@@ -57,24 +57,7 @@ async fn upload(
     name: &str,
     data: Vec<u8>,
 ) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.to_owned())
-        .text("kind", kind.to_owned())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(data).file_name(name.to_owned()),
-        );
-    let r = c
-        .post(format!("{}/applications/{id}/documents", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), 303);
-    r.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned()
+    upload_many(app, c, csrf, id, kind, vec![(name, data)]).await
 }
 
 fn crc32(data: &[u8]) -> u32 {
