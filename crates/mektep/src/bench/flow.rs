@@ -28,6 +28,8 @@ pub struct Target {
     pub max_retries: usize,
     /// The pause before such a retry (the server asks for a minute; a bench cannot wait that).
     pub retry_pause: Duration,
+    /// `--phased`: every parent waits for all the others after each step.
+    pub phases: Option<super::phases::Phases>,
 }
 
 /// A finished parent: what the poll-only phase needs to reload their status page.
@@ -163,6 +165,9 @@ impl Browser<'_> {
                 return Err(Failure(format!("{step}: status {}", status.as_u16())));
             }
             self.tally.steps.entry(step).or_default().push(took);
+            if let Some(phases) = &self.t.phases {
+                phases.step_done(step).await?;
+            }
             return Ok((status, location, text));
         }
         Err(Failure(format!("{step}: still refused after retries")))

@@ -5,6 +5,7 @@
 
 mod flow;
 mod people;
+mod phases;
 mod report;
 
 use std::path::PathBuf;
@@ -66,6 +67,11 @@ pub struct BenchArgs {
     /// Skip the database check at the end.
     #[arg(long)]
     no_check: bool,
+    /// Measure the server's CPU per request of each step instead of a rush: every parent
+    /// starts at once and waits for the others after each step (needs --server-pid; the
+    /// latencies then are those of a crowd arriving together, not of a rush).
+    #[arg(long, conflicts_with = "rate")]
+    phased: bool,
 }
 
 impl BenchArgs {
@@ -78,6 +84,13 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
     if args.parents == 0 || args.concurrency == 0 {
         return Err("--parents and --concurrency must be at least 1".into());
     }
+    let phases = match (args.phased, args.server_pid) {
+        (false, _) => None,
+        (true, Some(pid)) => Some(phases::Phases::new(pid, args.parents)?),
+        (true, None) => return Err("--phased needs --server-pid".into()),
+    };
+    // Phased, every parent is on the path at once.
+    let concurrency = if args.phased { args.parents } else { args.concurrency };
     let store = crate::serve::open_store(&Config {
         database_max_connections: 4,
         ..config.clone()
@@ -110,7 +123,7 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(args.concurrency)
+        .pool_max_idle_per_host(concurrency)
         .tcp_nodelay(true)
         .build()
         .map_err(|e| format!("HTTP client: {e}"))?;
@@ -121,6 +134,7 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
         polls: args.polls,
         max_retries: args.max_retries,
         retry_pause: Duration::from_millis(args.retry_pause_ms),
+        phases,
     });
     eprintln!(
         "prepared {} parents and {} children; the rush starts",
@@ -142,7 +156,7 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
     match args.rate {
         None => {
             let next = Arc::new(AtomicUsize::new(0));
-            let workers: Vec<_> = (0..args.concurrency)
+            let workers: Vec<_> = (0..concurrency)
                 .map(|_| {
                     let (next, rush, n) = (next.clone(), rush.clone(), args.parents);
                     tokio::spawn(async move {
@@ -252,7 +266,7 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
         }
         .into(),
         parents: args.parents,
-        concurrency: args.concurrency,
+        concurrency,
         arrival_rate_per_s: args.rate,
         completed,
         acknowledged_submissions: tally.acknowledged,
@@ -268,6 +282,7 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
         server_peak_rss_mb: peak_mb,
         steps,
         poll,
+        phases: target.phases.as_ref().map(phases::Phases::figures),
         check,
         machine: report::machine(),
     };

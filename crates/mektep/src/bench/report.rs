@@ -177,6 +177,9 @@ pub struct Report {
     pub server_peak_rss_mb: f64,
     pub steps: BTreeMap<&'static str, StepFigures>,
     pub poll: Option<PollFigures>,
+    /// `--phased`: the server's CPU per request of each step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phases: Option<BTreeMap<&'static str, super::phases::StepCpu>>,
     pub check: Option<Check>,
     pub machine: Machine,
 }
@@ -225,6 +228,19 @@ impl Report {
                 "status page polling: {:.0} requests/s ({} in {:.1} s, {} errors), p99 {:.1} ms, {:.0} µs server CPU per request\n",
                 p.requests_per_s, p.requests, p.seconds, p.errors, p.latency.p99_ms, p.server_cpu_us_per_request
             ));
+        }
+        if let Some(phases) = &self.phases {
+            s.push_str("server CPU per request, step by step (--phased):\n");
+            let mut total = 0.0;
+            for (step, f) in phases {
+                let per_parent = f.server_cpu_us_per_request * f.requests as f64 / self.parents.max(1) as f64;
+                total += per_parent;
+                s.push_str(&format!(
+                    "  {step:<18}{:>8.0} µs per request{:>8.0} µs per parent\n",
+                    f.server_cpu_us_per_request, per_parent
+                ));
+            }
+            s.push_str(&format!("  {:<18}{:>35.0} µs per parent\n", "all steps", total));
         }
         if let Some(c) = &self.check {
             s.push_str(&format!(
