@@ -252,17 +252,24 @@ def main():
     print(fsck.stdout.strip())
     if fsck.returncode != 0:
         failures.append("fsck: " + fsck.stdout + fsck.stderr)
-    # Documents at rest are encrypted: every stored file carries the sealed-file marker.
+    # Documents at rest are encrypted: every stored document carries the sealed-file marker,
+    # whether in a pack (key p + pack + offset + length, see crates/store/src/packs.rs) or, as
+    # before packs, in a file of its own.
     docs_dir = os.path.join(data_dir, "documents")
-    stored = [
-        os.path.join(docs_dir, d, f)
-        for d in os.listdir(docs_dir)
-        if len(d) == 2 and os.path.isdir(os.path.join(docs_dir, d))
-        for f in os.listdir(os.path.join(docs_dir, d))
-    ]
-    clear = [p for p in stored if open(p, "rb").read(8) != b"MKTPENC1"]
+
+    def head(key):
+        if key.startswith("p") and len(key) == 37:
+            pack, offset = int(key[1:9], 16), int(key[9:21], 16)
+            with open(os.path.join(docs_dir, "packs", f"{pack:08x}.pack"), "rb") as f:
+                f.seek(offset)
+                return f.read(8)
+        with open(os.path.join(docs_dir, key[:2], key), "rb") as f:
+            return f.read(8)
+
+    stored = [k for (k,) in db.execute("SELECT storage_key FROM documents")]
+    clear = [k for k in stored if head(k) != b"MKTPENC1"]
     if not stored or clear:
-        failures.append(f"{len(clear)} of {len(stored)} document files are not encrypted")
+        failures.append(f"{len(clear)} of {len(stored)} documents are not encrypted")
     if killed_at == 0:
         failures.append("no submission was acknowledged before the kill: the test proved nothing")
     print(f"crash test: {len(acks)} acknowledged, {submitted} submitted in the database after the restart")

@@ -58,11 +58,11 @@ def start(binary, data_dir, port, limit_size):
 def fill(path):
     """Writes into `path` until the filesystem refuses; returns the filler's name."""
     filler = os.path.join(path, "filler")
-    with open(filler, "wb") as f:
+    # Unbuffered: a buffered file would fail again when closed, flushing what did not fit.
+    with open(filler, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
     # The last block may still fit a small file: take it too.
@@ -113,7 +113,8 @@ def main():
         # The disk is full (or the file is past the size limit).
         if mounted:
             filler = fill(documents)
-            big = PDF
+            # Larger than the slack in a pack's last block, which a small file may still fit in.
+            big = b"%PDF-1.4\n" + b"%" * 100_000 + b"\n%%EOF\n"
         else:
             filler = None
             big = b"%PDF-1.4\n" + b"%" * (FSIZE_LIMIT + 100_000) + b"\n%%EOF\n"

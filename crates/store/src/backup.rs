@@ -386,7 +386,9 @@ fn link_all(root: &Path, staged: &Path) -> Result<(), StoreError> {
     }
     std::fs::create_dir_all(staged)?;
     let store = BlobStore::open(root)?;
-    for key in store.keys()? {
+    // Packed records are never rewritten: a deletion marks its record before freeing it, and
+    // the copy below sees that and starts again.
+    for key in store.keys()?.into_iter().filter(|k| !BlobStore::is_packed(k)) {
         match std::fs::hard_link(store.path_of(&key)?, staged.join(&key)) {
             Ok(()) => {}
             // Deleted since it was listed: no row can name it any more.
@@ -408,20 +410,26 @@ fn copy_documents(
     let mut entries = Vec::with_capacity(keys.len());
     let mut key_ids = HashSet::new();
     for key in keys {
-        let live = blobs.path_of(key)?;
-        let linked = staged.join(key);
-        let source = if linked.exists() { linked } else { live };
         let name = format!("documents/{}/{key}", &key[..2]);
         let target = dest.join(&name);
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut input = match std::fs::File::open(&source) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Err(Retry::Again(format!("document file {key} vanished"))));
+        let vanished = || Ok(Err(Retry::Again(format!("document file {key} vanished"))));
+        let mut input: Box<dyn Read> = if BlobStore::is_packed(key) {
+            match blobs.read_stored_blocking(key)? {
+                Some(bytes) => Box::new(std::io::Cursor::new(bytes)),
+                None => return vanished(),
             }
-            Err(e) => return Err(e.into()),
+        } else {
+            let live = blobs.path_of(key)?;
+            let linked = staged.join(key);
+            let source = if linked.exists() { linked } else { live };
+            match std::fs::File::open(&source) {
+                Ok(f) => Box::new(f),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return vanished(),
+                Err(e) => return Err(e.into()),
+            }
         };
         let mut out = HashingWriter::create(&target)?;
         let mut buf = vec![0u8; 64 * 1024];
@@ -575,14 +583,7 @@ pub async fn restore(
     }
     for entry in &manifest.documents {
         let key = entry.path.rsplit('/').next().unwrap_or_default();
-        let path = blobs.path_of(key)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = documents.join("tmp").join(key);
-        std::fs::copy(backup.join(&entry.path), &tmp)?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
+        blobs.restore_blocking(key, &backup.join(&entry.path))?;
     }
     let store = Store::open(target).await?;
     Ok((manifest, store))

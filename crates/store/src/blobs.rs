@@ -1,22 +1,25 @@
 //! Document files on the local disk, outside any web root, under names the server chooses.
 //!
-//! A file is written to a temporary name, flushed to disk and renamed into place before its
-//! database row is committed, so a row never points at a half-written file. A crash between
-//! the two leaves an unreferenced file, which `fsck` reports; never the reverse.
+//! New documents are records in pack files ([`crate::packs`]): written and flushed to disk before
+//! their database row is committed, so a row never points at a half-written document. A crash
+//! between the two leaves an unreferenced record, which `fsck` reports; never the reverse.
+//! Documents stored one file each (`<xx>/<key>`, before packs) are read, listed and deleted as
+//! before; a key says which kind it names.
 //!
-//! With a keyring the files are sealed (see [`crate::sealed`]); the SHA-256 and size returned
-//! are always those of the plaintext, which is what signatures and the database record.
+//! With a keyring the documents are sealed (see [`crate::sealed`]); the SHA-256 and size
+//! returned are always those of the plaintext, which is what signatures and the database record.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::packs::{PackedKey, Packs};
 use crate::sealed::{self, Keyring};
-use crate::{StoreError, random_token, sha256_hex};
+use crate::{StoreError, sha256_hex};
 
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
     keys: Keyring,
+    packs: Packs,
 }
 
 #[derive(Clone, Debug)]
@@ -39,13 +42,15 @@ impl BlobStore {
         keys: Keyring,
     ) -> Result<BlobStore, StoreError> {
         let root = root.into();
+        // The staging folder a restore copies into before renaming (see `backup`).
         std::fs::create_dir_all(root.join("tmp"))?;
         // The 256 folders a key's first two hex digits choose, made once here rather than
         // looked up (and made if missing) on every write.
         for prefix in 0..=255u8 {
             std::fs::create_dir_all(root.join(format!("{prefix:02x}")))?;
         }
-        Ok(BlobStore { root, keys })
+        let packs = Packs::open(root.join("packs"))?;
+        Ok(BlobStore { root, keys, packs })
     }
 
     pub fn encrypts(&self) -> bool {
@@ -56,7 +61,13 @@ impl BlobStore {
         &self.root
     }
 
-    /// Keys are 32 hex characters made here, so a path is never built from user input.
+    /// Whether `key` names a record in a pack rather than a file of its own.
+    pub fn is_packed(key: &str) -> bool {
+        PackedKey::parse(key).is_some()
+    }
+
+    /// The file of a document stored one file each. Keys are 32 hex characters made here, so a
+    /// path is never built from user input.
     pub fn path_of(&self, key: &str) -> Result<PathBuf, StoreError> {
         if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::Data(format!("invalid blob key {key:?}")));
@@ -74,26 +85,36 @@ impl BlobStore {
 
     /// [`BlobStore::put`] for a caller already on a blocking thread.
     pub fn put_blocking(&self, data: &[u8]) -> Result<StoredBlob, StoreError> {
-        let key = random_token(16);
-        let path = self.path_of(&key)?;
-        let tmp = self.root.join("tmp").join(&key);
-        let written = (|| -> Result<(), StoreError> {
-            let f = std::fs::File::create(&tmp)?;
-            let mut w = std::io::BufWriter::new(f);
-            match self.keys.current() {
-                Some(master) => sealed::seal_to(master, data, &mut w)?,
-                None => w.write_all(data)?,
+        let stored = match self.keys.current() {
+            Some(master) => {
+                let mut sealed = Vec::with_capacity(data.len() + data.len() / 1024 + 256);
+                sealed::seal_to(master, data, &mut sealed)?;
+                self.packs.append(&sealed)?
             }
-            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            Ok(())
-        })();
-        if let Err(e) = written {
-            // A full disk leaves a partial file: remove it, so it neither holds on to the space
-            // nor is mistaken for a document.
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
+            None => self.packs.append(data)?,
+        };
+        Ok(StoredBlob {
+            key: stored,
+            sha256: sha256_hex(data),
+            size: data.len() as u64,
+        })
+    }
+
+    /// A document in a file of its own, as every document was stored before packs: the tests
+    /// of the sealed format change such files byte by byte.
+    #[cfg(test)]
+    pub(crate) fn put_file_blocking(&self, data: &[u8]) -> Result<StoredBlob, StoreError> {
+        use std::io::Write;
+        let key = crate::random_token(16);
+        let path = self.path_of(&key)?;
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::options().write(true).create_new(true).open(&path)?,
+        );
+        match self.keys.current() {
+            Some(master) => sealed::seal_to(master, data, &mut w)?,
+            None => w.write_all(data)?,
         }
-        std::fs::rename(&tmp, &path)?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok(StoredBlob {
             key,
             sha256: sha256_hex(data),
@@ -103,32 +124,77 @@ impl BlobStore {
 
     /// The plaintext of a file; a sealed file that does not open is an error, never garbage.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let path = self.path_of(key)?;
-        let keys = self.keys.clone();
-        let what = format!("document file {key}");
-        tokio::task::spawn_blocking(move || read_file(&keys, &path, &what))
+        let store = self.clone();
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || store.get_blocking(&key))
             .await
             .map_err(|e| StoreError::Data(format!("blob reader task failed: {e}")))?
+    }
+
+    fn get_blocking(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        let what = format!("document file {key}");
+        match PackedKey::parse(key) {
+            Some(at) => {
+                let stored = self.packs.read(key, at)?.ok_or(StoreError::NotFound)?;
+                sealed::open_from(&self.keys, &mut stored.as_slice(), at.len, &what)
+            }
+            None => read_file(&self.keys, &self.path_of(key)?, &what),
+        }
+    }
+
+    /// The bytes as stored (sealed, if they were), for a backup; `None` if deleted meanwhile.
+    pub fn read_stored_blocking(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match PackedKey::parse(key) {
+            Some(at) => self.packs.read(key, at),
+            None => match std::fs::read(self.path_of(key)?) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    /// Puts a document from a backup back under its key, durably.
+    pub fn restore_blocking(&self, key: &str, source: &Path) -> Result<(), StoreError> {
+        match PackedKey::parse(key) {
+            Some(at) => self.packs.restore(key, at, &std::fs::read(source)?),
+            None => {
+                let path = self.path_of(key)?;
+                let tmp = self.root.join("tmp").join(key);
+                std::fs::copy(source, &tmp)?;
+                std::fs::File::open(&tmp)?.sync_all()?;
+                std::fs::rename(&tmp, &path)?;
+                Ok(())
+            }
+        }
     }
 
     /// Removes a file just written that will not be attached, from a blocking thread; what
     /// cannot be removed stays for `fsck` to report.
     pub fn remove_blocking(&self, key: &str) {
-        if let Ok(path) = self.path_of(key) {
-            let _ = std::fs::remove_file(path);
-        }
+        let _ = self.delete_blocking(key);
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let path = self.path_of(key)?;
-        match tokio::fs::remove_file(&path).await {
+        let store = self.clone();
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || store.delete_blocking(&key))
+            .await
+            .map_err(|e| StoreError::Data(format!("blob remover task failed: {e}")))?
+    }
+
+    fn delete_blocking(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(at) = PackedKey::parse(key) {
+            return self.packs.delete(key, at);
+        }
+        match std::fs::remove_file(self.path_of(key)?) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// Every stored key, for consistency checks.
+    /// Every stored key, one-file and packed, for consistency checks.
     pub fn keys(&self) -> Result<Vec<String>, StoreError> {
         let mut keys = Vec::new();
         for dir in std::fs::read_dir(&self.root)? {
@@ -141,6 +207,7 @@ impl BlobStore {
                 keys.push(f?.file_name().to_string_lossy().into_owned());
             }
         }
+        keys.extend(self.packs.keys()?);
         Ok(keys)
     }
 }

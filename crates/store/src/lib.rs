@@ -12,6 +12,7 @@
 mod audit;
 pub mod backup;
 mod blobs;
+mod packs;
 mod challenges;
 mod error;
 mod people;
@@ -319,3 +320,5 @@ mod tests;
 mod tests_data;
 #[cfg(test)]
 mod tests_sealed;
+#[cfg(test)]
+mod tests_packs;

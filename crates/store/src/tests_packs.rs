@@ -1,0 +1,171 @@
+//! Documents in pack files: written together and each one durable before `put` returns, read
+//! back, listed, deleted for good, restored in place, and found again after a crash cut a
+//! record short. Documents stored one file each, before packs, stay readable.
+
+use super::*;
+use crate::packs::PackedKey;
+
+struct Dir(std::path::PathBuf);
+impl Dir {
+    fn new() -> Dir {
+        let p = std::env::temp_dir().join(format!("mektep-packs-test-{}", random_token(8)));
+        std::fs::create_dir_all(&p).unwrap();
+        Dir(p)
+    }
+}
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn document(i: usize, len: usize) -> Vec<u8> {
+    let line = format!("document {i}, a scan of a health form; ");
+    line.bytes().cycle().take(len).collect()
+}
+
+fn pack_path(dir: &Dir, key: &str) -> std::path::PathBuf {
+    let pack = PackedKey::parse(key).expect("a packed key").pack;
+    dir.0.join("packs").join(format!("{pack:08x}.pack"))
+}
+
+#[test]
+fn documents_written_at_once_from_many_threads_each_come_back_whole() {
+    let dir = Dir::new();
+    let blobs = BlobStore::open(&dir.0).unwrap();
+    let stored: Vec<(Vec<u8>, StoredBlob)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let blobs = blobs.clone();
+                s.spawn(move || {
+                    (0..25)
+                        .map(|i| {
+                            let data = document(t * 100 + i, 1 + (t * 7919 + i * 104_729) % 150_000);
+                            let blob = blobs.put_blocking(&data).unwrap();
+                            (data, blob)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let mut listed = blobs.keys().unwrap();
+    listed.sort();
+    let mut keys: Vec<String> = stored.iter().map(|(_, b)| b.key.clone()).collect();
+    keys.sort();
+    assert_eq!(listed, keys, "every record listed once");
+    assert!(keys.iter().all(|k| BlobStore::is_packed(k)));
+    // One pack for the whole process, whatever the number of threads.
+    assert_eq!(std::fs::read_dir(dir.0.join("packs")).unwrap().count(), 1);
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    for (data, blob) in &stored {
+        assert_eq!(blob.sha256, sha256_hex(data));
+        assert_eq!(&runtime.block_on(blobs.get(&blob.key)).unwrap(), data);
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_document_is_gone_from_the_disk_and_its_neighbours_stay() {
+    let dir = Dir::new();
+    let blobs = BlobStore::open(&dir.0).unwrap();
+    let a = blobs.put(document(1, 70_000)).await.unwrap();
+    let b = blobs.put(document(2, 90_000)).await.unwrap();
+    let c = blobs.put(document(3, 10_000)).await.unwrap();
+    blobs.delete(&b.key).await.unwrap();
+    blobs.delete(&b.key).await.unwrap(); // twice is not an error
+    assert!(matches!(blobs.get(&b.key).await, Err(StoreError::NotFound)));
+    assert!(blobs.read_stored_blocking(&b.key).unwrap().is_none());
+    assert_eq!(blobs.get(&a.key).await.unwrap(), document(1, 70_000));
+    assert_eq!(blobs.get(&c.key).await.unwrap(), document(3, 10_000));
+    let mut listed = blobs.keys().unwrap();
+    listed.sort();
+    let mut expected = vec![a.key.clone(), c.key.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    // The bytes themselves are gone, not only the name.
+    let at = PackedKey::parse(&b.key).unwrap();
+    let pack = std::fs::read(pack_path(&dir, &b.key)).unwrap();
+    let range = &pack[at.offset as usize..(at.offset + at.len) as usize];
+    assert!(range.iter().all(|byte| *byte == 0), "deleted bytes still on disk");
+    // A key naming another place, or garbage, finds nothing.
+    let forged = format!("p{}", &a.key[1..9]) + &format!("{:012x}", at.offset + 1) + &a.key[21..];
+    assert!(matches!(blobs.get(&forged).await, Err(StoreError::NotFound)));
+    assert!(blobs.get("../../etc/passwd").await.is_err());
+}
+
+#[tokio::test]
+async fn a_record_cut_short_by_a_crash_leaves_the_others_listed_and_a_new_pack_is_started() {
+    let dir = Dir::new();
+    let key = {
+        let blobs = BlobStore::open(&dir.0).unwrap();
+        let stored = blobs.put(document(1, 5_000)).await.unwrap();
+        // The crash: half a record at the end of the pack.
+        let path = pack_path(&dir, &stored.key);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"MKPBp0000000");
+        std::fs::write(&path, bytes).unwrap();
+        stored.key
+    };
+    let blobs = BlobStore::open(&dir.0).unwrap();
+    let after = blobs.put(document(2, 5_000)).await.unwrap();
+    assert_ne!(pack_path(&dir, &after.key), pack_path(&dir, &key));
+    let mut listed = blobs.keys().unwrap();
+    listed.sort();
+    let mut expected = vec![key.clone(), after.key.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    assert_eq!(blobs.get(&key).await.unwrap(), document(1, 5_000));
+}
+
+#[tokio::test]
+async fn restored_records_go_back_in_place_around_the_gaps_deleted_ones_leave() {
+    let dir = Dir::new();
+    let blobs = BlobStore::open(&dir.0).unwrap();
+    let mut kept = Vec::new();
+    for i in 0..6 {
+        let blob = blobs.put(document(i, 3_000 + i * 1_000)).await.unwrap();
+        if i % 2 == 0 {
+            blobs.delete(&blob.key).await.unwrap();
+        } else {
+            let stored = blobs.read_stored_blocking(&blob.key).unwrap().unwrap();
+            let file = dir.0.join(format!("backup-{}", blob.key));
+            std::fs::write(&file, stored).unwrap();
+            kept.push((i, blob.key, file));
+        }
+    }
+    let target = Dir::new();
+    let restored = BlobStore::open(&target.0).unwrap();
+    for (_, key, file) in &kept {
+        restored.restore_blocking(key, file).unwrap();
+    }
+    let mut listed = restored.keys().unwrap();
+    listed.sort();
+    let mut expected: Vec<String> = kept.iter().map(|(_, k, _)| k.clone()).collect();
+    expected.sort();
+    assert_eq!(listed, expected, "gaps are stepped over");
+    for (i, key, _) in &kept {
+        assert_eq!(restored.get(key).await.unwrap(), document(*i, 3_000 + i * 1_000));
+    }
+    // New documents go to a pack of their own, after the restored ones.
+    let new = restored.put(document(9, 100)).await.unwrap();
+    assert!(PackedKey::parse(&new.key).unwrap().pack > PackedKey::parse(&kept[0].1).unwrap().pack);
+}
+
+#[tokio::test]
+async fn documents_stored_one_file_each_are_still_read_listed_and_deleted() {
+    let dir = Dir::new();
+    let blobs = BlobStore::open(&dir.0).unwrap();
+    let old = blobs.put_file_blocking(&document(1, 4_000)).unwrap();
+    let new = blobs.put(document(2, 4_000)).await.unwrap();
+    assert!(!BlobStore::is_packed(&old.key));
+    assert_eq!(blobs.get(&old.key).await.unwrap(), document(1, 4_000));
+    let mut listed = blobs.keys().unwrap();
+    listed.sort();
+    let mut expected = vec![old.key.clone(), new.key.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    blobs.delete(&old.key).await.unwrap();
+    assert!(matches!(blobs.get(&old.key).await, Err(StoreError::NotFound)));
+    assert_eq!(blobs.keys().unwrap(), vec![new.key]);
+}
