@@ -12,9 +12,9 @@
 mod audit;
 pub mod backup;
 mod blobs;
-mod packs;
 mod challenges;
 mod error;
+mod packs;
 mod people;
 mod reference;
 mod retention;
@@ -99,6 +99,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// Read connections to a SQLite database, and the page cache of each (negative: KiB).
 const SQLITE_READERS: u32 = 4;
 const SQLITE_READ_CACHE_KIB: &str = "-16384";
+const SQLITE_CHECKPOINT_PAGES: &str = "8000";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -165,7 +166,12 @@ impl Store {
             // commits, which a single-machine SQLite deployment accepts (PostgreSQL for more).
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // A checkpoint copies every page the WAL holds into the database file and flushes
+            // both. The rush rewrites the same hot pages (the audit head, the newest rows and
+            // their indexes) in every commit: checkpointing every 8,000 pages instead of 1,000
+            // copies each of them an eighth as often (bench/README.md, "Sixth round").
+            .pragma("wal_autocheckpoint", SQLITE_CHECKPOINT_PAGES);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
@@ -319,6 +325,6 @@ mod tests;
 #[cfg(test)]
 mod tests_data;
 #[cfg(test)]
-mod tests_sealed;
-#[cfg(test)]
 mod tests_packs;
+#[cfg(test)]
+mod tests_sealed;
