@@ -605,6 +605,7 @@ impl Store {
     }
 
     /// Attaches an already stored file to an application its parent may still edit.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_document(
         &self,
         application_id: i64,
@@ -616,6 +617,31 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        let upload = DocumentUpload {
+            kind,
+            blob,
+            original_name,
+            content_type,
+        };
+        let ids = self
+            .add_documents(application_id, parent_id, &[upload], source, now)
+            .await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Data("no document was attached".into()))
+    }
+
+    /// Attaches several stored files at once (the two photos a parent picked together), all or
+    /// none, in one transaction: one check that the parent may still edit the application, one
+    /// commit, an audit record for each file.
+    pub async fn add_documents(
+        &self,
+        application_id: i64,
+        parent_id: i64,
+        uploads: &[DocumentUpload<'_>],
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
         let mut tx = self.begin_draft().await?;
         let editable: Option<i64> = with_tx!(&mut tx, |conn| {
             sqlx::query_scalar(
@@ -631,16 +657,21 @@ impl Store {
         if editable.is_none() {
             return Err(StoreError::NotFound);
         }
-        let file = NewDocument {
-            application_id,
-            kind,
-            blob,
-            original_name,
-            content_type,
-        };
-        let id = insert_document(&mut tx, &file, parent_id, "add_document", source, now).await?;
+        let mut ids = Vec::with_capacity(uploads.len());
+        for upload in uploads {
+            let file = NewDocument {
+                application_id,
+                kind: upload.kind,
+                blob: upload.blob,
+                original_name: upload.original_name,
+                content_type: upload.content_type,
+            };
+            ids.push(
+                insert_document(&mut tx, &file, parent_id, "add_document", source, now).await?,
+            );
+        }
         tx.commit().await?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// Detaches a document; returns its storage key so the caller can delete the file after
@@ -1088,6 +1119,14 @@ impl Store {
         tx.commit().await?;
         Ok(id)
     }
+}
+
+/// A parent's stored file and what it is, to attach to their application.
+pub struct DocumentUpload<'a> {
+    pub kind: &'a str,
+    pub blob: &'a StoredBlob,
+    pub original_name: &'a str,
+    pub content_type: &'a str,
 }
 
 /// A stored file about to be attached to an application.

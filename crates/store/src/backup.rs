@@ -388,7 +388,11 @@ fn link_all(root: &Path, staged: &Path) -> Result<(), StoreError> {
     let store = BlobStore::open(root)?;
     // Packed records are never rewritten: a deletion marks its record before freeing it, and
     // the copy below sees that and starts again.
-    for key in store.keys()?.into_iter().filter(|k| !BlobStore::is_packed(k)) {
+    for key in store
+        .keys()?
+        .into_iter()
+        .filter(|k| !BlobStore::is_packed(k))
+    {
         match std::fs::hard_link(store.path_of(&key)?, staged.join(&key)) {
             Ok(()) => {}
             // Deleted since it was listed: no row can name it any more.

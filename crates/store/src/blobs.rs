@@ -108,7 +108,10 @@ impl BlobStore {
         let key = crate::random_token(16);
         let path = self.path_of(&key)?;
         let mut w = std::io::BufWriter::new(
-            std::fs::File::options().write(true).create_new(true).open(&path)?,
+            std::fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(&path)?,
         );
         match self.keys.current() {
             Some(master) => sealed::seal_to(master, data, &mut w)?,

@@ -244,7 +244,11 @@ impl Packs {
 
     /// Marks a record deleted and frees its bytes; a record already gone is not an error.
     pub fn delete(&self, key: &str, at: PackedKey) -> Result<(), StoreError> {
-        let file = match File::options().read(true).write(true).open(self.path_of(at.pack)) {
+        let file = match File::options()
+            .read(true)
+            .write(true)
+            .open(self.path_of(at.pack))
+        {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e.into()),

@@ -501,6 +501,67 @@ async fn the_signed_in_person_comes_with_their_roles_in_one_query_and_expires_th
 }
 
 #[tokio::test]
+async fn photos_picked_together_are_attached_all_or_none_each_with_its_audit_record() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, campaign) = parent_and_campaign(s).await;
+        let id = draft(s, parent, campaign).await;
+        let blobs: Vec<StoredBlob> = (1..=2)
+            .map(|n| StoredBlob {
+                key: format!("{n:032x}"),
+                sha256: "0".repeat(64),
+                size: n,
+            })
+            .collect();
+        let uploads: Vec<applications::DocumentUpload<'_>> = blobs
+            .iter()
+            .map(|blob| applications::DocumentUpload {
+                kind: "photo_3x4",
+                blob,
+                original_name: "photo.jpg",
+                content_type: "image/jpeg",
+            })
+            .collect();
+        // Not the parent's: nothing is attached, and no audit record is written.
+        let audited = s.audit_search("", "application:", 100).await.unwrap().len();
+        assert!(matches!(
+            s.add_documents(id, parent + 100, &uploads, "test", t0())
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(s.documents(id).await.unwrap().is_empty());
+        assert_eq!(
+            s.audit_search("", "application:", 100).await.unwrap().len(),
+            audited
+        );
+
+        let ids = s
+            .add_documents(id, parent, &uploads, "test", t0())
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 2);
+        let docs = s.documents(id).await.unwrap();
+        assert_eq!(docs.len(), 2);
+        let added = s
+            .audit_search(
+                &format!("person:{parent}"),
+                &format!("application:{id}"),
+                100,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "add_document")
+            .count();
+        assert_eq!(added, 2, "one audit record per file");
+        assert!(matches!(
+            s.verify_audit_chain().await.unwrap(),
+            AuditVerification::Intact { .. }
+        ));
+    }
+}
+
+#[tokio::test]
 async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
     for db in stores().await {
         let s = &db.store;

@@ -40,7 +40,8 @@ fn documents_written_at_once_from_many_threads_each_come_back_whole() {
                 s.spawn(move || {
                     (0..25)
                         .map(|i| {
-                            let data = document(t * 100 + i, 1 + (t * 7919 + i * 104_729) % 150_000);
+                            let data =
+                                document(t * 100 + i, 1 + (t * 7919 + i * 104_729) % 150_000);
                             let blob = blobs.put_blocking(&data).unwrap();
                             (data, blob)
                         })
@@ -48,7 +49,10 @@ fn documents_written_at_once_from_many_threads_each_come_back_whole() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     let mut listed = blobs.keys().unwrap();
     listed.sort();
@@ -58,7 +62,9 @@ fn documents_written_at_once_from_many_threads_each_come_back_whole() {
     assert!(keys.iter().all(|k| BlobStore::is_packed(k)));
     // One pack for the whole process, whatever the number of threads.
     assert_eq!(std::fs::read_dir(dir.0.join("packs")).unwrap().count(), 1);
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     for (data, blob) in &stored {
         assert_eq!(blob.sha256, sha256_hex(data));
         assert_eq!(&runtime.block_on(blobs.get(&blob.key)).unwrap(), data);
@@ -87,10 +93,16 @@ async fn a_deleted_document_is_gone_from_the_disk_and_its_neighbours_stay() {
     let at = PackedKey::parse(&b.key).unwrap();
     let pack = std::fs::read(pack_path(&dir, &b.key)).unwrap();
     let range = &pack[at.offset as usize..(at.offset + at.len) as usize];
-    assert!(range.iter().all(|byte| *byte == 0), "deleted bytes still on disk");
+    assert!(
+        range.iter().all(|byte| *byte == 0),
+        "deleted bytes still on disk"
+    );
     // A key naming another place, or garbage, finds nothing.
     let forged = format!("p{}", &a.key[1..9]) + &format!("{:012x}", at.offset + 1) + &a.key[21..];
-    assert!(matches!(blobs.get(&forged).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        blobs.get(&forged).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(blobs.get("../../etc/passwd").await.is_err());
 }
 
@@ -145,7 +157,10 @@ async fn restored_records_go_back_in_place_around_the_gaps_deleted_ones_leave() 
     expected.sort();
     assert_eq!(listed, expected, "gaps are stepped over");
     for (i, key, _) in &kept {
-        assert_eq!(restored.get(key).await.unwrap(), document(*i, 3_000 + i * 1_000));
+        assert_eq!(
+            restored.get(key).await.unwrap(),
+            document(*i, 3_000 + i * 1_000)
+        );
     }
     // New documents go to a pack of their own, after the restored ones.
     let new = restored.put(document(9, 100)).await.unwrap();
@@ -166,6 +181,9 @@ async fn documents_stored_one_file_each_are_still_read_listed_and_deleted() {
     expected.sort();
     assert_eq!(listed, expected);
     blobs.delete(&old.key).await.unwrap();
-    assert!(matches!(blobs.get(&old.key).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        blobs.get(&old.key).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(blobs.keys().unwrap(), vec![new.key]);
 }

@@ -36,7 +36,9 @@ fn content(len: usize) -> Vec<u8> {
 
 /// The whole pack file holding a packed document.
 fn pack_of(dir: &Dir, key: &str) -> Vec<u8> {
-    let pack = crate::packs::PackedKey::parse(key).expect("a packed key").pack;
+    let pack = crate::packs::PackedKey::parse(key)
+        .expect("a packed key")
+        .pack;
     std::fs::read(dir.0.join("packs").join(format!("{pack:08x}.pack"))).unwrap()
 }
 

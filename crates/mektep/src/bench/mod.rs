@@ -90,7 +90,11 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
         (true, None) => return Err("--phased needs --server-pid".into()),
     };
     // Phased, every parent is on the path at once.
-    let concurrency = if args.phased { args.parents } else { args.concurrency };
+    let concurrency = if args.phased {
+        args.parents
+    } else {
+        args.concurrency
+    };
     let store = crate::serve::open_store(&Config {
         database_max_connections: 4,
         ..config.clone()

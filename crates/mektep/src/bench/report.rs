@@ -233,14 +233,18 @@ impl Report {
             s.push_str("server CPU per request, step by step (--phased):\n");
             let mut total = 0.0;
             for (step, f) in phases {
-                let per_parent = f.server_cpu_us_per_request * f.requests as f64 / self.parents.max(1) as f64;
+                let per_parent =
+                    f.server_cpu_us_per_request * f.requests as f64 / self.parents.max(1) as f64;
                 total += per_parent;
                 s.push_str(&format!(
                     "  {step:<18}{:>8.0} µs per request{:>8.0} µs per parent\n",
                     f.server_cpu_us_per_request, per_parent
                 ));
             }
-            s.push_str(&format!("  {:<18}{:>35.0} µs per parent\n", "all steps", total));
+            s.push_str(&format!(
+                "  {:<18}{:>35.0} µs per parent\n",
+                "all steps", total
+            ));
         }
         if let Some(c) = &self.check {
             s.push_str(&format!(

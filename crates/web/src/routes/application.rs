@@ -976,27 +976,24 @@ pub async fn upload(
         Ok(u) => u,
         Err(key) => return Ok(back(id, key)),
     };
-    // One by one, as if uploaded one at a time: if one cannot be attached, the ones before it
-    // stay and it and the rest are removed.
-    let mut rest = uploads.into_iter();
-    while let Some(u) = rest.next() {
-        let attached = state
-            .store
-            .add_document(
-                id,
-                user.person.id,
-                &u.kind,
-                &u.blob,
-                &u.name,
-                u.format.mime_type(),
-                &ctx.source,
-                Utc::now(),
-            )
-            .await;
-        if let Err(e) = keep_or_discard(&state, &u.blob, attached).await {
-            discard_uploads(&state, rest).await;
-            return Err(e);
-        }
+    // All or none, as they were checked: one transaction attaches every file of the upload.
+    let attach: Vec<store::applications::DocumentUpload<'_>> = uploads
+        .iter()
+        .map(|u| store::applications::DocumentUpload {
+            kind: &u.kind,
+            blob: &u.blob,
+            original_name: &u.name,
+            content_type: u.format.mime_type(),
+        })
+        .collect();
+    let attached = state
+        .store
+        .add_documents(id, user.person.id, &attach, &ctx.source, Utc::now())
+        .await;
+    drop(attach);
+    if let Err(e) = attached {
+        discard_uploads(&state, uploads.into_iter()).await;
+        return Err(e.into());
     }
     Ok(Redirect::to(&format!("/applications/{id}#documents")).into_response())
 }
