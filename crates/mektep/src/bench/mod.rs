@@ -67,9 +67,10 @@ pub struct BenchArgs {
     /// Skip the database check at the end.
     #[arg(long)]
     no_check: bool,
-    /// Measure the server's CPU per request of each step instead of a rush: every parent
-    /// starts at once and waits for the others after each step (needs --server-pid; the
-    /// latencies then are those of a crowd arriving together, not of a rush).
+    /// Measure the server's CPU per request of each step instead of a rush: parents go in
+    /// waves of --concurrency, and in a wave each waits for the others after each step (needs
+    /// --server-pid, and --parents a multiple of --concurrency; the latencies then are those of
+    /// a crowd moving in step, not of a rush).
     #[arg(long, conflicts_with = "rate")]
     phased: bool,
 }
@@ -86,15 +87,13 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
     }
     let phases = match (args.phased, args.server_pid) {
         (false, _) => None,
-        (true, Some(pid)) => Some(phases::Phases::new(pid, args.parents)?),
+        (true, _) if args.parents % args.concurrency != 0 => {
+            return Err("--phased needs --parents to be a multiple of --concurrency".into());
+        }
+        (true, Some(pid)) => Some(phases::Phases::new(pid, args.concurrency)?),
         (true, None) => return Err("--phased needs --server-pid".into()),
     };
-    // Phased, every parent is on the path at once.
-    let concurrency = if args.phased {
-        args.parents
-    } else {
-        args.concurrency
-    };
+    let concurrency = args.concurrency;
     let store = crate::serve::open_store(&Config {
         database_max_connections: 4,
         ..config.clone()

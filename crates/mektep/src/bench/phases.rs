@@ -1,6 +1,6 @@
-//! `mektep bench --phased`: the server's CPU per request of each step. Every parent starts at
-//! once and waits for all the others after each step, so that between two meetings the server
-//! works on one step only; the last to arrive reads the server's CPU time. A rush mixes the
+//! `mektep bench --phased`: the server's CPU per request of each step. Parents go in waves; in
+//! a wave each waits for all the others after each step, so that between two meetings the
+//! server works on one step only, and the last to arrive reads the server's CPU time. A rush mixes the
 //! steps, and its total per application is what the targets are about; this says where it goes.
 
 use std::collections::BTreeMap;
@@ -13,6 +13,7 @@ use super::flow::Failure;
 
 pub struct Phases {
     pid: u32,
+    /// Parents in a wave: requests per meeting.
     parents: usize,
     arrived: Barrier,
     measured: Barrier,
@@ -80,7 +81,7 @@ pub struct StepCpu {
 }
 
 /// The server's CPU time in nanoseconds, threads that ended included; `/proc` counts it in
-/// hundredths of a second, which over 1,000 parents is 10 µs per request.
+/// hundredths of a second, which over 1,000 parents in all is 10 µs per request.
 fn cpu_ns(pid: u32) -> Result<u64, String> {
     Ok(super::report::process_usage(pid)?.cpu.as_nanos() as u64)
 }
