@@ -124,8 +124,13 @@ impl Packs {
         let full = state.current.as_ref().is_none_or(|c| c.end >= PACK_LIMIT);
         if full {
             if let Some(old) = state.current.take() {
-                // Whatever is still unflushed in the old pack is flushed before it is left.
-                old.file.sync_data()?;
+                // Whatever is still unflushed in the old pack is flushed before it is left; if
+                // that fails, the callers waiting for it are told so.
+                if let Err(e) = old.file.sync_data() {
+                    state.failed_up_to = state.written;
+                    self.shared.flushed.notify_all();
+                    return Err(e.into());
+                }
                 state.flushed = state.written;
             }
             state.current = Some(self.create_pack()?);
@@ -228,6 +233,10 @@ impl Packs {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e.into()),
         };
+        // A key names its length: never allocate for one the pack does not hold.
+        if at.offset.saturating_add(at.len) > file.metadata()?.len() {
+            return Ok(None);
+        }
         let mut data = vec![0u8; at.len as usize];
         match file.read_exact_at(&mut data, at.offset) {
             Ok(()) => {}
