@@ -120,6 +120,11 @@ impl Store {
         let staging = Staging(blobs.root().join(format!("backup-{}", random_token(8))));
         let (root, staged) = (blobs.root().to_owned(), staging.0.clone());
         blocking(move || link_all(&root, &staged)).await?;
+        // And packed documents deleted from here on keep their bytes until the copy is done.
+        let hold = {
+            let blobs = blobs.clone();
+            blocking(move || blobs.hold_deletions()).await?
+        };
 
         let snapshot = match self.backend() {
             Backend::Sqlite => self.snapshot_sqlite(dest).await?,
@@ -130,6 +135,7 @@ impl Store {
         let keys = snapshot.blob_keys.clone();
         let (documents, key_ids) =
             blocking(move || copy_documents(&blobs, &staged, &dest_owned, &keys)).await??;
+        drop(hold);
         drop(staging);
 
         let manifest = Manifest {
@@ -386,8 +392,7 @@ fn link_all(root: &Path, staged: &Path) -> Result<(), StoreError> {
     }
     std::fs::create_dir_all(staged)?;
     let store = BlobStore::open(root)?;
-    // Packed records are never rewritten: a deletion marks its record before freeing it, and
-    // the copy below sees that and starts again.
+    // Packed documents are kept by the deletion hold instead (see `packs`).
     for key in store
         .keys()?
         .into_iter()
@@ -421,7 +426,7 @@ fn copy_documents(
         }
         let vanished = || Ok(Err(Retry::Again(format!("document file {key} vanished"))));
         let mut input: Box<dyn Read> = if BlobStore::is_packed(key) {
-            match blobs.read_stored_blocking(key)? {
+            match blobs.read_held_blocking(key)? {
                 Some(bytes) => Box::new(std::io::Cursor::new(bytes)),
                 None => return vanished(),
             }

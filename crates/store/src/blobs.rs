@@ -145,9 +145,26 @@ impl BlobStore {
         }
     }
 
-    /// The bytes as stored (sealed, if they were), for a backup; `None` if deleted meanwhile.
+    /// The bytes as stored (sealed, if they were); `None` if deleted.
     pub fn read_stored_blocking(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read_stored(key, false)
+    }
+
+    /// [`BlobStore::read_stored_blocking`] for a backup holding [`BlobStore::hold_deletions`]:
+    /// a document deleted since the hold began is still there.
+    pub fn read_held_blocking(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read_stored(key, true)
+    }
+
+    /// Deletions leave the bytes of packed documents until the hold is dropped, in every
+    /// process: a backup takes it before its snapshot and keeps it until it has copied them.
+    pub fn hold_deletions(&self) -> Result<crate::packs::DeletionHold, StoreError> {
+        self.packs.hold_deletions()
+    }
+
+    fn read_stored(&self, key: &str, held: bool) -> Result<Option<Vec<u8>>, StoreError> {
         match PackedKey::parse(key) {
+            Some(at) if held => self.packs.read_held(key, at),
             Some(at) => self.packs.read(key, at),
             None => match std::fs::read(self.path_of(key)?) {
                 Ok(bytes) => Ok(Some(bytes)),

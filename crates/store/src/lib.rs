@@ -31,6 +31,7 @@ pub use audit::{AuditEntry, AuditRecord, AuditVerification};
 pub use blobs::{BlobStore, StoredBlob};
 pub use challenges::{Challenge, ChallengeRefusal};
 pub use error::StoreError;
+pub use packs::DeletionHold;
 pub use people::{ContactConfirmation, NewSession, Person, Signer, StaffRole, StaffRoleKind};
 pub use reference::{
     CampaignRecord, NewSchool, School, SchoolImport, SchoolPlaces, Street, TerritoryImport,
@@ -320,6 +321,8 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
+#[cfg(test)]
+mod test_support;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

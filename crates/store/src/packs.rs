@@ -12,6 +12,12 @@
 //! [`DELETED`] and its data is punched out of the file (the space is freed, the bytes are gone).
 //! Packs are never rewritten: a process appends only to the pack it created, so a crash can leave
 //! at most a partial record at the end of a pack nothing else is written after.
+//!
+//! A backup holds [`DeletionHold`] (a shared `flock` on `packs/.lock`, across processes) from
+//! before its database snapshot until it has copied the documents: a deletion meanwhile marks
+//! the record but leaves its bytes, and notes its key in `packs/deferred`; the next deletion
+//! that finds no backup running frees them. This is what the hard links did for files of their
+//! own: whatever the snapshot names is still on disk when it is copied.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -228,6 +234,21 @@ impl Packs {
 
     /// The bytes of a live record; `None` if it was deleted or never completed.
     pub fn read(&self, key: &str, at: PackedKey) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read_record(key, at, false)
+    }
+
+    /// The bytes of a record for a backup holding [`DeletionHold`]: a record deleted since the
+    /// hold began still has them.
+    pub fn read_held(&self, key: &str, at: PackedKey) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read_record(key, at, true)
+    }
+
+    fn read_record(
+        &self,
+        key: &str,
+        at: PackedKey,
+        deleted_too: bool,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let file = match File::open(self.path_of(at.pack)) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -245,10 +266,70 @@ impl Packs {
         }
         // The header is checked after the data: a deletion marks it before punching the data
         // out, so data read before a live header is the record's.
-        if !is_live(&file, key, at)? {
-            return Ok(None);
+        let found = match header_at(&file, at.pack, at.offset.saturating_sub(HEADER))? {
+            Some((live, found, _)) if found == key => live || deleted_too,
+            _ => false,
+        };
+        Ok(found.then_some(data))
+    }
+
+    /// Stops deletions from freeing bytes until the hold is dropped (a backup).
+    pub fn hold_deletions(&self) -> Result<DeletionHold, StoreError> {
+        let file = self.lock_file()?;
+        flock(&file, libc::LOCK_SH)?;
+        Ok(DeletionHold { _file: file })
+    }
+
+    fn lock_file(&self) -> Result<File, StoreError> {
+        Ok(File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(self.dir.join(".lock"))?)
+    }
+
+    /// Frees the bytes of deleted records, unless a backup holds them: then their keys wait in
+    /// `deferred` for the next time.
+    fn free(&self, keys: &[(String, PackedKey)]) -> Result<(), StoreError> {
+        let lock = self.lock_file()?;
+        if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_err() {
+            let mut deferred = File::options()
+                .create(true)
+                .append(true)
+                .open(self.dir.join("deferred"))?;
+            let lines: String = keys.iter().map(|(k, _)| format!("{k}\n")).collect();
+            std::io::Write::write_all(&mut deferred, lines.as_bytes())?;
+            return Ok(());
         }
-        Ok(Some(data))
+        let deferred_path = self.dir.join("deferred");
+        let waiting = match std::fs::read_to_string(&deferred_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let earlier = waiting
+            .lines()
+            .filter_map(|k| PackedKey::parse(k).map(|at| (k.to_owned(), at)));
+        for (key, at) in keys.iter().cloned().chain(earlier) {
+            let Ok(file) = File::options()
+                .read(true)
+                .write(true)
+                .open(self.path_of(at.pack))
+            else {
+                continue;
+            };
+            // Only a record marked deleted, under this very key, is freed.
+            if let Some((false, found, _)) = header_at(&file, at.pack, at.offset - HEADER)?
+                && found == key
+            {
+                punch_hole(&file, at.offset, at.len)?;
+            }
+        }
+        if !waiting.is_empty() {
+            std::fs::remove_file(&deferred_path)?;
+        }
+        Ok(())
     }
 
     /// Marks a record deleted and frees its bytes; a record already gone is not an error.
@@ -266,8 +347,7 @@ impl Packs {
             return Ok(());
         }
         file.write_all_at(DELETED, at.offset - HEADER)?;
-        punch_hole(&file, at.offset, at.len)?;
-        Ok(())
+        self.free(&[(key.to_owned(), at)])
     }
 
     /// Puts a record back where its key says (restoring a backup).
@@ -387,6 +467,21 @@ fn is_live(file: &File, key: &str, at: PackedKey) -> Result<bool, StoreError> {
         Err(e) => return Err(e.into()),
     }
     Ok(&header[..MAGIC.len()] == MAGIC && &header[MAGIC.len()..] == key.as_bytes())
+}
+
+/// Held by a backup: deletions leave the bytes of what they delete until it is dropped.
+pub struct DeletionHold {
+    _file: File,
+}
+
+fn flock(file: &File, how: libc::c_int) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a plain system call on a file descriptor borrowed for its duration.
+    if unsafe { libc::flock(file.as_raw_fd(), how) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// Frees a range of a file; the range reads as zeros afterwards.

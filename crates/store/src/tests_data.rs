@@ -7,22 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use super::*;
 use crate::applications::{ApplicationForm, Scope};
 use crate::sealed::{Keyring, MasterKey};
+use crate::test_support::Dir;
 use crate::tests::stores;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-
-struct Dir(std::path::PathBuf);
-impl Dir {
-    fn new() -> Dir {
-        let p = std::env::temp_dir().join(format!("mektep-data-test-{}", random_token(8)));
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-}
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap()

@@ -4,24 +4,20 @@
 
 use super::*;
 use crate::packs::PackedKey;
-
-struct Dir(std::path::PathBuf);
-impl Dir {
-    fn new() -> Dir {
-        let p = std::env::temp_dir().join(format!("mektep-packs-test-{}", random_token(8)));
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-}
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use crate::test_support::Dir;
 
 fn document(i: usize, len: usize) -> Vec<u8> {
     let line = format!("document {i}, a scan of a health form; ");
     line.bytes().cycle().take(len).collect()
+}
+
+/// The store lists exactly these keys, in any order.
+fn assert_lists<'a>(blobs: &BlobStore, keys: impl IntoIterator<Item = &'a String>, why: &str) {
+    let mut listed = blobs.keys().unwrap();
+    listed.sort_unstable();
+    let mut expected: Vec<String> = keys.into_iter().cloned().collect();
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "{why}");
 }
 
 fn pack_path(dir: &Dir, key: &str) -> std::path::PathBuf {
@@ -55,7 +51,7 @@ fn documents_written_at_once_from_many_threads_each_come_back_whole() {
             .collect()
     });
     let mut listed = blobs.keys().unwrap();
-    listed.sort();
+    listed.sort_unstable();
     let mut keys: Vec<String> = stored.iter().map(|(_, b)| b.key.clone()).collect();
     keys.sort();
     assert_eq!(listed, keys, "every record listed once");
@@ -84,11 +80,7 @@ async fn a_deleted_document_is_gone_from_the_disk_and_its_neighbours_stay() {
     assert!(blobs.read_stored_blocking(&b.key).unwrap().is_none());
     assert_eq!(blobs.get(&a.key).await.unwrap(), document(1, 70_000));
     assert_eq!(blobs.get(&c.key).await.unwrap(), document(3, 10_000));
-    let mut listed = blobs.keys().unwrap();
-    listed.sort();
-    let mut expected = vec![a.key.clone(), c.key.clone()];
-    expected.sort();
-    assert_eq!(listed, expected);
+    assert_lists(&blobs, [&a.key, &c.key], "the deleted one is not listed");
     // The bytes themselves are gone, not only the name.
     let at = PackedKey::parse(&b.key).unwrap();
     let pack = std::fs::read(pack_path(&dir, &b.key)).unwrap();
@@ -110,6 +102,37 @@ async fn a_deleted_document_is_gone_from_the_disk_and_its_neighbours_stay() {
 }
 
 #[tokio::test]
+async fn while_a_backup_holds_them_deleted_bytes_stay_until_the_next_deletion_after_it() {
+    let dir = Dir::new();
+    let blobs = BlobStore::open(&dir.0).unwrap();
+    let first = blobs.put(document(1, 20_000)).await.unwrap();
+    let second = blobs.put(document(2, 20_000)).await.unwrap();
+    let stored = blobs.read_stored_blocking(&first.key).unwrap().unwrap();
+    let zeroed = |key: &str| {
+        let at = PackedKey::parse(key).unwrap();
+        let pack = std::fs::read(pack_path(&dir, key)).unwrap();
+        pack[at.offset as usize..(at.offset + at.len) as usize]
+            .iter()
+            .all(|b| *b == 0)
+    };
+    {
+        // The hold is a lock on a file: another store on the folder (another process) keeps it.
+        let _hold = BlobStore::open(&dir.0).unwrap().hold_deletions().unwrap();
+        blobs.delete(&first.key).await.unwrap();
+        assert!(matches!(
+            blobs.get(&first.key).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(blobs.read_held_blocking(&first.key).unwrap(), Some(stored));
+        assert!(!zeroed(&first.key), "freed while a backup held it");
+    }
+    // The next deletion with no backup running frees both.
+    blobs.delete(&second.key).await.unwrap();
+    assert!(zeroed(&first.key) && zeroed(&second.key));
+    assert!(!dir.0.join("packs").join("deferred").exists());
+}
+
+#[tokio::test]
 async fn a_record_cut_short_by_a_crash_leaves_the_others_listed_and_a_new_pack_is_started() {
     let dir = Dir::new();
     let key = {
@@ -125,11 +148,7 @@ async fn a_record_cut_short_by_a_crash_leaves_the_others_listed_and_a_new_pack_i
     let blobs = BlobStore::open(&dir.0).unwrap();
     let after = blobs.put(document(2, 5_000)).await.unwrap();
     assert_ne!(pack_path(&dir, &after.key), pack_path(&dir, &key));
-    let mut listed = blobs.keys().unwrap();
-    listed.sort();
-    let mut expected = vec![key.clone(), after.key.clone()];
-    expected.sort();
-    assert_eq!(listed, expected);
+    assert_lists(&blobs, [&key, &after.key], "both packs listed");
     assert_eq!(blobs.get(&key).await.unwrap(), document(1, 5_000));
 }
 
@@ -154,11 +173,11 @@ async fn restored_records_go_back_in_place_around_the_gaps_deleted_ones_leave() 
     for (_, key, file) in &kept {
         restored.restore_blocking(key, file).unwrap();
     }
-    let mut listed = restored.keys().unwrap();
-    listed.sort();
-    let mut expected: Vec<String> = kept.iter().map(|(_, k, _)| k.clone()).collect();
-    expected.sort();
-    assert_eq!(listed, expected, "gaps are stepped over");
+    assert_lists(
+        &restored,
+        kept.iter().map(|(_, k, _)| k),
+        "gaps are stepped over",
+    );
     for (i, key, _) in &kept {
         assert_eq!(
             restored.get(key).await.unwrap(),
@@ -178,11 +197,7 @@ async fn documents_stored_one_file_each_are_still_read_listed_and_deleted() {
     let new = blobs.put(document(2, 4_000)).await.unwrap();
     assert!(!BlobStore::is_packed(&old.key));
     assert_eq!(blobs.get(&old.key).await.unwrap(), document(1, 4_000));
-    let mut listed = blobs.keys().unwrap();
-    listed.sort();
-    let mut expected = vec![old.key.clone(), new.key.clone()];
-    expected.sort();
-    assert_eq!(listed, expected);
+    assert_lists(&blobs, [&old.key, &new.key], "one-file and packed");
     blobs.delete(&old.key).await.unwrap();
     assert!(matches!(
         blobs.get(&old.key).await,

@@ -3,23 +3,10 @@
 
 use super::*;
 use crate::sealed::{Keyring, MasterKey, SEGMENT};
+use crate::test_support::Dir;
 
 fn keyring(entries: &[&str]) -> Keyring {
     Keyring::parse(&entries.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
-}
-
-struct Dir(std::path::PathBuf);
-impl Dir {
-    fn new() -> Dir {
-        let p = std::env::temp_dir().join(format!("mektep-sealed-test-{}", random_token(8)));
-        std::fs::create_dir_all(&p).unwrap();
-        Dir(p)
-    }
-}
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Recognisable, non-repeating content (so that a segment cannot be mistaken for another).
