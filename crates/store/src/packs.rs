@@ -32,7 +32,11 @@ const DELETED: &[u8; 4] = b"MKPD";
 const KEY_LEN: usize = 37;
 const HEADER: u64 = (MAGIC.len() + KEY_LEN) as u64;
 /// A new pack is started past this size (and at every start of the process).
+#[cfg(not(test))]
 const PACK_LIMIT: u64 = 1 << 30;
+/// Small in tests, so that writers running at once also cross from one pack to the next.
+#[cfg(test)]
+const PACK_LIMIT: u64 = 1 << 20;
 
 /// Where a packed document's bytes are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
