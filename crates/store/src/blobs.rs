@@ -42,13 +42,8 @@ impl BlobStore {
         keys: Keyring,
     ) -> Result<BlobStore, StoreError> {
         let root = root.into();
-        // The staging folder a restore copies into before renaming (see `backup`).
-        std::fs::create_dir_all(root.join("tmp"))?;
-        // The 256 folders a key's first two hex digits choose, made once here rather than
-        // looked up (and made if missing) on every write.
-        for prefix in 0..=255u8 {
-            std::fs::create_dir_all(root.join(format!("{prefix:02x}")))?;
-        }
+        // Folders for documents stored one file each are made only by a restore that brings
+        // such files back: new documents go to packs.
         let packs = Packs::open(root.join("packs"))?;
         Ok(BlobStore { root, keys, packs })
     }
@@ -107,6 +102,7 @@ impl BlobStore {
         use std::io::Write;
         let key = crate::random_token(16);
         let path = self.path_of(&key)?;
+        std::fs::create_dir_all(self.root.join(&key[..2]))?;
         let mut w = std::io::BufWriter::new(
             std::fs::File::options()
                 .write(true)
@@ -146,12 +142,13 @@ impl BlobStore {
     }
 
     /// The bytes as stored (sealed, if they were); `None` if deleted.
-    pub fn read_stored_blocking(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    #[cfg(test)]
+    pub(crate) fn read_stored_blocking(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.read_stored(key, false)
     }
 
-    /// [`BlobStore::read_stored_blocking`] for a backup holding [`BlobStore::hold_deletions`]:
-    /// a document deleted since the hold began is still there.
+    /// The bytes as stored (sealed, if they were), for a backup holding
+    /// [`BlobStore::hold_deletions`]: a document deleted since the hold began is still there.
     pub fn read_held_blocking(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.read_stored(key, true)
     }
@@ -181,6 +178,10 @@ impl BlobStore {
             None => {
                 let path = self.path_of(key)?;
                 let tmp = self.root.join("tmp").join(key);
+                std::fs::create_dir_all(self.root.join("tmp"))?;
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
                 std::fs::copy(source, &tmp)?;
                 std::fs::File::open(&tmp)?.sync_all()?;
                 std::fs::rename(&tmp, &path)?;

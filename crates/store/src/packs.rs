@@ -275,7 +275,10 @@ impl Packs {
         }
         // The header is checked after the data: a deletion marks it before punching the data
         // out, so data read before a live header is the record's.
-        let found = match header_at(&file, at.pack, at.offset.saturating_sub(HEADER))? {
+        let Some(start) = at.offset.checked_sub(HEADER) else {
+            return Ok(None);
+        };
+        let found = match header_at(&file, at.pack, start)? {
             Some((live, found, _)) if found == key => live || deleted_too,
             _ => false,
         };
@@ -468,17 +471,12 @@ fn next_header(file: &File, id: u32, from: u64, size: u64) -> Result<Option<u64>
     Ok(None)
 }
 
+/// Whether the record `key` names is there and not deleted.
 fn is_live(file: &File, key: &str, at: PackedKey) -> Result<bool, StoreError> {
     let Some(start) = at.offset.checked_sub(HEADER) else {
         return Ok(false);
     };
-    let mut header = [0u8; HEADER as usize];
-    match file.read_exact_at(&mut header, start) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
-        Err(e) => return Err(e.into()),
-    }
-    Ok(&header[..MAGIC.len()] == MAGIC && &header[MAGIC.len()..] == key.as_bytes())
+    Ok(matches!(header_at(file, at.pack, start)?, Some((true, found, _)) if found == key))
 }
 
 /// Held by a backup: deletions leave the bytes of what they delete until it is dropped.

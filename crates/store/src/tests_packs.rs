@@ -115,7 +115,7 @@ async fn a_deleted_document_is_gone_from_the_disk_and_its_neighbours_stay() {
         blobs.get(&forged).await,
         Err(StoreError::NotFound)
     ));
-    // Nor does one claiming more bytes than the pack holds (nothing that size is allocated).
+    // Nor does one claiming more bytes than the pack holds.
     let huge = format!("{}ffffffff{}", &a.key[..21], &a.key[29..]);
     assert!(matches!(blobs.get(&huge).await, Err(StoreError::NotFound)));
     assert!(blobs.get("../../etc/passwd").await.is_err());
