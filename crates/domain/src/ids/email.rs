@@ -72,7 +72,13 @@ impl Email {
         if !domain.contains('.') || !labels_ok || domain.chars().any(forbidden_in_domain) {
             return Err(EmailError::Domain);
         }
-        Ok(Email(format!("{local}@{}", domain.to_lowercase())))
+        // Lowercasing may lengthen the domain (`İ` becomes `i` and a combining dot): the
+        // limit holds for the address as stored, so that it parses again as itself.
+        let email = format!("{local}@{}", domain.to_lowercase());
+        if email.chars().count() > MAX_TOTAL {
+            return Err(EmailError::TooLong);
+        }
+        Ok(Email(email))
     }
 
     pub fn as_str(&self) -> &str {
@@ -115,10 +121,13 @@ mod tests {
     fn rejected() {
         let long_local = format!("{}@mail.kz", "a".repeat(65));
         let long_total = format!("a@{}.kz", "b".repeat(260));
+        // 254 characters as typed, 257 once `İ` is lowercased (found by the fuzzer).
+        let longer_lowercased = format!("a@{}İİİ.kz", "b".repeat(246));
         let cases = [
             ("", EmailError::Empty),
             ("   ", EmailError::Empty),
             (long_total.as_str(), EmailError::TooLong),
+            (longer_lowercased.as_str(), EmailError::TooLong),
             ("a b@mail.kz", EmailError::Whitespace),
             ("ab@mail.kz\u{0}", EmailError::Whitespace),
             ("ab@mail\t.kz", EmailError::Whitespace),
