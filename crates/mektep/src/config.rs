@@ -80,6 +80,10 @@ impl Default for RetentionConfig {
 pub struct SessionConfig {
     pub idle_minutes: i64,
     pub absolute_hours: i64,
+    /// How long the server remembers who is signed in with a session instead of asking the
+    /// database on every request (0: always ask). A sign-out or a revoked role takes effect at
+    /// once on the instance that made it, and within this time on other instances.
+    pub remember_seconds: u64,
 }
 
 /// Requests per client (address, and session when signed in): a burst, refilled per hour.
@@ -166,6 +170,7 @@ impl Default for SessionConfig {
         SessionConfig {
             idle_minutes: 30,
             absolute_hours: 12,
+            remember_seconds: 10,
         }
     }
 }

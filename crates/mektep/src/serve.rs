@@ -92,7 +92,9 @@ fn build_verifier(c: &Config, extra_anchors: &[Vec<u8>]) -> Result<Verifier, Str
 
 pub async fn serve(c: Config) -> Result<(), String> {
     crate::init_logging(&c.log);
-    let store = open_store(&c).await?;
+    let store = open_store(&c)
+        .await?
+        .remember_signed_in_for(std::time::Duration::from_secs(c.session.remember_seconds));
     let demo = demo::prepare(&store, &c).await?;
     let verifier = build_verifier(&c, &demo.trust_anchors)?;
     let blobs = crate::storage::blob_store_for_service(&c)?;

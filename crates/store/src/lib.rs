@@ -21,6 +21,7 @@ mod retention;
 pub mod sealed;
 mod sessions;
 mod settings;
+mod signed_in_cache;
 
 pub mod applications;
 pub mod issued;
@@ -128,6 +129,7 @@ pub(crate) enum PoolHandle {
 pub struct Store {
     read: PoolHandle,
     write: PoolHandle,
+    signed_in_cache: std::sync::Arc<signed_in_cache::SignedInCache>,
 }
 
 /// How to reach the database.
@@ -188,10 +190,10 @@ impl Store {
             .max_connections(config.max_connections.clamp(2, SQLITE_READERS))
             .connect_with(options.pragma("cache_size", SQLITE_READ_CACHE_KIB))
             .await?;
-        Ok(Store {
-            read: PoolHandle::Sqlite(read),
-            write: PoolHandle::Sqlite(write),
-        })
+        Ok(Store::with_pools(
+            PoolHandle::Sqlite(read),
+            PoolHandle::Sqlite(write),
+        ))
     }
 
     async fn open_postgres(config: &StoreConfig) -> Result<Store, StoreError> {
@@ -209,10 +211,28 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store {
-            read: PoolHandle::Postgres(pool.clone()),
-            write: PoolHandle::Postgres(pool),
-        })
+        Ok(Store::with_pools(
+            PoolHandle::Postgres(pool.clone()),
+            PoolHandle::Postgres(pool),
+        ))
+    }
+
+    fn with_pools(read: PoolHandle, write: PoolHandle) -> Store {
+        Store {
+            read,
+            write,
+            signed_in_cache: std::sync::Arc::new(signed_in_cache::SignedInCache::new(
+                Duration::ZERO,
+            )),
+        }
+    }
+
+    /// Remembers who is signed in with a session for `keep` (see `signed_in_cache`): what this
+    /// process changes is forgotten at once, what another process changes is seen within
+    /// `keep`. Zero, the default, asks the database on every request.
+    pub fn remember_signed_in_for(mut self, keep: Duration) -> Store {
+        self.signed_in_cache = std::sync::Arc::new(signed_in_cache::SignedInCache::new(keep));
+        self
     }
 
     pub fn backend(&self) -> Backend {

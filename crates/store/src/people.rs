@@ -4,6 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::audit::{self, AuditEntry};
+use crate::sessions::SessionRecord;
+use crate::signed_in_cache::SignedIn;
 use crate::{Store, StoreError, Tx, sha256_hex, with_pool, with_tx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -174,6 +176,7 @@ impl Store {
         let person = upsert_signer(&mut tx, &signer, now).await?;
         audit_sign_in(&mut tx, &person, source, now).await?;
         tx.commit().await?;
+        self.signed_in_cache.forget_person(person.id);
         Ok(person)
     }
 
@@ -222,6 +225,29 @@ impl Store {
         });
         audit_sign_in(&mut tx, &person, source, now).await?;
         tx.commit().await?;
+        // The sessions remembered for this person carry the names as they were; the new one is
+        // known as it is, and its first request need not ask.
+        let cache = &self.signed_in_cache;
+        cache.forget_person(person.id);
+        if let Some(old) = replaces {
+            cache.forget_session(&sha256_hex(old.as_bytes()));
+        }
+        let mark = cache.mark();
+        cache.remember(
+            mark,
+            SignedIn {
+                session: SessionRecord {
+                    token_hash: sha256_hex(session.token.as_bytes()),
+                    person_id: person.id,
+                    csrf_secret: session.csrf_secret.to_owned(),
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at: now + session.absolute_ttl,
+                },
+                person: person.clone(),
+                roles: roles.clone(),
+            },
+        );
         Ok((person, roles))
     }
 
@@ -255,6 +281,7 @@ impl Store {
                 .await?
                 .rows_affected()
         });
+        self.signed_in_cache.forget_person(id);
         Ok(())
     }
 
@@ -397,6 +424,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.signed_in_cache.forget_person(person_id);
         Ok(ContactConfirmation::Confirmed)
     }
 
@@ -452,6 +480,8 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        // Roles are rare changes and known by IIN, not by person: everyone is asked again.
+        self.signed_in_cache.forget_all();
         Ok(id)
     }
 }
@@ -480,7 +510,7 @@ impl Store {
              email = COALESCE(people.email, excluded.email), email_confirmed_at = COALESCE(people.email_confirmed_at, excluded.email_confirmed_at) \
              RETURNING {PERSON_COLUMNS}"
         );
-        Ok(with_pool!(&self.write, |pool| {
+        let person = with_pool!(&self.write, |pool| {
             sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(iin)
                 .bind(surname)
@@ -493,7 +523,9 @@ impl Store {
                 .bind(now)
                 .fetch_one(pool)
                 .await?
-        }))
+        });
+        self.signed_in_cache.forget_person(person.id);
+        Ok(person)
     }
 
     /// Every role in force, for the administrator's list.
@@ -543,7 +575,9 @@ impl Store {
             now,
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.signed_in_cache.forget_all();
+        Ok(())
     }
 }
 

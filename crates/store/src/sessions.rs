@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::people::{Person, StaffRole};
+use crate::signed_in_cache::SignedIn;
 use crate::{Store, StoreError, sha256_hex, with_pool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -68,9 +69,9 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let Some(s) = found else { return Ok(None) };
+        let Some(mut s) = found else { return Ok(None) };
         Ok(self
-            .keep_alive(&s, token, now, idle_ttl)
+            .keep_alive(&mut s, token, now, idle_ttl)
             .await?
             .then_some(s))
     }
@@ -80,7 +81,7 @@ impl Store {
     /// [`touch_interval`].
     async fn keep_alive(
         &self,
-        session: &SessionRecord,
+        session: &mut SessionRecord,
         token: &str,
         now: DateTime<Utc>,
         idle_ttl: Duration,
@@ -90,16 +91,23 @@ impl Store {
             return Ok(false);
         }
         if now - session.last_seen_at > touch_interval(idle_ttl) {
-            with_pool!(&self.write, |pool| {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-                    .bind(now)
-                    .bind(&session.token_hash)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
-            });
+            self.touch_session(&session.token_hash, now).await?;
+            session.last_seen_at = now;
         }
         Ok(true)
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        with_pool!(&self.write, |pool| {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(token_hash)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        self.signed_in_cache.touched(token_hash, now);
+        Ok(())
     }
 
     /// The person signed in with this session token, with their staff roles, in ONE query: this
@@ -113,6 +121,35 @@ impl Store {
         idle_ttl: Duration,
     ) -> Result<Option<(SessionRecord, Person, Vec<StaffRole>)>, StoreError> {
         let hash = sha256_hex(token.as_bytes());
+        if let Some(mut known) = self.signed_in_cache.get(&hash) {
+            let s = &known.session;
+            // Past its end or idle by what this process knows: the database decides, as another
+            // instance may have seen the session in use since.
+            if s.expires_at > now && s.last_seen_at + idle_ttl > now {
+                if now - s.last_seen_at > touch_interval(idle_ttl) {
+                    self.touch_session(&hash, now).await?;
+                    known.session.last_seen_at = now;
+                }
+                return Ok(Some((known.session, known.person, known.roles)));
+            }
+            self.signed_in_cache.forget_session(&hash);
+        }
+        let mark = self.signed_in_cache.mark();
+        let Some(mut found) = self.load_signed_in(&hash).await? else {
+            return Ok(None);
+        };
+        if !self
+            .keep_alive(&mut found.session, token, now, idle_ttl)
+            .await?
+        {
+            return Ok(None);
+        }
+        self.signed_in_cache.remember(mark, found.clone());
+        Ok(Some((found.session, found.person, found.roles)))
+    }
+
+    /// [`Store::signed_in`] from the database.
+    async fn load_signed_in(&self, hash: &str) -> Result<Option<SignedIn>, StoreError> {
         let rows: Vec<SignedInRow> = with_pool!(&self.read, |pool| {
             sqlx::query_as::<_, SignedInRow>(
                 "SELECT s.token_hash, s.person_id, s.csrf_secret, s.created_at AS session_created_at, \
@@ -126,7 +163,7 @@ impl Store {
                  LEFT JOIN staff_roles r ON r.iin = p.iin AND r.revoked_at IS NULL \
                  WHERE s.token_hash = $1 ORDER BY r.id",
             )
-            .bind(&hash)
+            .bind(hash)
             .fetch_all(pool)
             .await?
         });
@@ -141,9 +178,6 @@ impl Store {
             last_seen_at: first.last_seen_at,
             expires_at: first.expires_at,
         };
-        if !self.keep_alive(&session, token, now, idle_ttl).await? {
-            return Ok(None);
-        }
         let person = Person {
             id: first.person_id,
             iin: first.iin.clone(),
@@ -171,17 +205,23 @@ impl Store {
                 })
             })
             .collect();
-        Ok(Some((session, person, roles)))
+        Ok(Some(SignedIn {
+            session,
+            person,
+            roles,
+        }))
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
+        let hash = sha256_hex(token.as_bytes());
         with_pool!(&self.write, |pool| {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(sha256_hex(token.as_bytes()))
+                .bind(&hash)
                 .execute(pool)
                 .await?
                 .rows_affected()
         });
+        self.signed_in_cache.forget_session(&hash);
         Ok(())
     }
 
@@ -190,14 +230,16 @@ impl Store {
         now: DateTime<Utc>,
         idle_ttl: Duration,
     ) -> Result<u64, StoreError> {
-        Ok(with_pool!(&self.write, |pool| {
+        let purged = with_pool!(&self.write, |pool| {
             sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2")
                 .bind(now)
                 .bind(now - idle_ttl)
                 .execute(pool)
                 .await?
                 .rows_affected()
-        }))
+        });
+        self.signed_in_cache.forget_all();
+        Ok(purged)
     }
 }
 

@@ -637,6 +637,82 @@ async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
 }
 
 #[tokio::test]
+async fn who_is_signed_in_is_remembered_and_forgotten_at_once_when_this_process_changes_it() {
+    for db in stores().await {
+        // Two instances of the service on one database: `here` remembers, `there` does not.
+        let here = db
+            .store
+            .clone()
+            .remember_signed_in_for(std::time::Duration::from_secs(600));
+        let there = &db.store;
+        let idle = Duration::minutes(30);
+        let signer = crate::Signer {
+            iin: "880101300123",
+            surname: "ТЕСТОВА",
+            given_name: "ӘСЕЛ",
+            patronymic: None,
+            language: "ru",
+        };
+        let session = |token| crate::NewSession {
+            token,
+            csrf_secret: "csrf",
+            absolute_ttl: Duration::hours(12),
+        };
+        let (person, _) = here
+            .sign_in(&signer, &session("one"), None, "-", t0())
+            .await
+            .unwrap();
+        here.sign_in(&signer, &session("two"), None, "-", t0())
+            .await
+            .unwrap();
+
+        // Ended by the other instance: remembered here for a while, gone there.
+        assert!(here.signed_in("one", t0(), idle).await.unwrap().is_some());
+        there.delete_session("one").await.unwrap();
+        assert!(there.signed_in("one", t0(), idle).await.unwrap().is_none());
+        assert!(
+            here.signed_in("one", t0(), idle).await.unwrap().is_some(),
+            "remembered: the database was not asked"
+        );
+        // Ended here: gone at once.
+        here.delete_session("one").await.unwrap();
+        assert!(here.signed_in("one", t0(), idle).await.unwrap().is_none());
+
+        // A change to the person, or to anyone's roles, made here is seen on the next request.
+        here.set_person_language(person.id, "en").await.unwrap();
+        let (_, p, roles) = here.signed_in("two", t0(), idle).await.unwrap().unwrap();
+        assert_eq!((p.language.as_str(), roles.len()), ("en", 0));
+        let role = here
+            .grant_staff_role(&p.iin, StaffRoleKind::Admin, None, "test", "-", t0())
+            .await
+            .unwrap();
+        let (_, _, roles) = here.signed_in("two", t0(), idle).await.unwrap().unwrap();
+        assert_eq!(roles.len(), 1);
+        here.revoke_staff_role(role, "test", "-", t0())
+            .await
+            .unwrap();
+        let (_, _, roles) = here.signed_in("two", t0(), idle).await.unwrap().unwrap();
+        assert!(
+            roles.is_empty(),
+            "a revoked role is gone at the next request"
+        );
+
+        // A remembered session still ends when idle, and its use is still written.
+        let at = |minutes| t0() + Duration::minutes(minutes);
+        assert!(here.signed_in("two", at(4), idle).await.unwrap().is_some());
+        assert!(
+            there.session("two", at(31), idle).await.unwrap().is_some(),
+            "the use at 4 minutes was written to the database"
+        );
+        // Idle by what is remembered here (last used at 4), but in use at 31 on the other
+        // instance: the database decides.
+        assert!(here.signed_in("two", at(40), idle).await.unwrap().is_some());
+        assert!(here.signed_in("two", at(80), idle).await.unwrap().is_none());
+        assert!(there.session("two", at(41), idle).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
 async fn a_session_is_written_again_only_after_a_tenth_of_its_idle_time() {
     for db in stores().await {
         let s = &db.store;

@@ -130,12 +130,14 @@ async fn start_with(backend: &(String, Option<String>), config: WebConfig) -> Ap
         None => format!("sqlite://{}", dir.join("t.db").display()),
         Some(base) => fresh_postgres(base).await,
     };
+    // As the service runs: who is signed in is remembered (`session.remember_seconds`).
     let store = Store::open(&StoreConfig {
         url,
         max_connections: 4,
     })
     .await
-    .expect("store");
+    .expect("store")
+    .remember_signed_in_for(std::time::Duration::from_secs(10));
     let f = fixture();
     let mut trust = TrustStore::new();
     trust.add(f.ca.root_cert_der()).expect("root");
