@@ -21,5 +21,5 @@ fuzz_target!(|data: &[u8]| {
     };
     // The last byte decides whether the slot is the 3×4 photo (the shape check).
     let is_photo = data.last().is_some_and(|b| b & 1 == 1);
-    let _ = images::clean(format, data, is_photo);
+    let _ = images::clean(format, data.to_vec(), is_photo);
 });

@@ -80,17 +80,20 @@ impl BlobStore {
 
     /// [`BlobStore::put`] for a caller already on a blocking thread.
     pub fn put_blocking(&self, data: &[u8]) -> Result<StoredBlob, StoreError> {
-        let stored = match self.keys.current() {
+        let (stored, sha256) = match self.keys.current() {
             Some(master) => {
-                let mut sealed = Vec::with_capacity(data.len() + data.len() / 1024 + 256);
-                sealed::seal_to(master, data, &mut sealed)?;
-                self.packs.append(&sealed)?
+                use sha2::Digest;
+                let mut hasher = sha2::Sha256::new();
+                let mut sealed = Vec::with_capacity(sealed::sealed_len(data.len()));
+                sealed::seal_into(master, data, &mut sealed, |chunk| hasher.update(chunk))?;
+                let key = self.packs.append(&sealed)?;
+                (key, hex::encode(hasher.finalize()))
             }
-            None => self.packs.append(data)?,
+            None => (self.packs.append(data)?, sha256_hex(data)),
         };
         Ok(StoredBlob {
             key: stored,
-            sha256: sha256_hex(data),
+            sha256,
             size: data.len() as u64,
         })
     }

@@ -24,20 +24,20 @@ const MAX_DECODED_BYTES: u64 = 200 * 1024 * 1024;
 const PHOTO_RATIO: std::ops::RangeInclusive<f64> = 0.70..=0.80;
 
 /// Checks and cleans an image; `Err` is the translation key of what is wrong.
-pub fn clean(format: FileFormat, data: &[u8], is_photo: bool) -> Result<Vec<u8>, &'static str> {
+pub fn clean(format: FileFormat, data: Vec<u8>, is_photo: bool) -> Result<Vec<u8>, &'static str> {
     match format {
         FileFormat::Jpeg => {
-            let jpeg = jpeg_checked(data)?;
+            let jpeg = jpeg_checked(&data)?;
             if is_photo && !PHOTO_RATIO.contains(&ratio(jpeg.width, jpeg.height)) {
                 return Err("app-err-photo-shape");
             }
             return Ok(jpeg.kept);
         }
         // A PDF is kept as the parent sent it, once checked (see `pdf_check`).
-        FileFormat::Pdf => return crate::pdf_check::check(data).map(|()| data.to_vec()),
+        FileFormat::Pdf => return crate::pdf_check::check(&data).map(|()| data),
         FileFormat::Png => {}
     }
-    let mut reader = ImageReader::with_format(Cursor::new(data), ImageFormat::Png);
+    let mut reader = ImageReader::with_format(Cursor::new(&data), ImageFormat::Png);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -172,6 +172,11 @@ fn jpeg_checked(data: &[u8]) -> Result<CheckedJpeg, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tests keep their inputs to compare with.
+    fn clean(format: FileFormat, data: &[u8], is_photo: bool) -> Result<Vec<u8>, &'static str> {
+        super::clean(format, data.to_vec(), is_photo)
+    }
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let mut out = Cursor::new(Vec::new());

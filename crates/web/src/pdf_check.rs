@@ -101,19 +101,23 @@ fn is_polyglot_inner(data: &[u8]) -> bool {
 
 /// Reads every `/Name` token with `#xx` escapes decoded and looks for the active ones.
 fn has_active_names(data: &[u8]) -> bool {
-    has_name(data, |name| ACTIVE_NAMES.contains(&name))
+    const LONGEST: usize = 13; // "EmbeddedFiles"
+    has_name(data, LONGEST, |name| ACTIVE_NAMES.contains(&name))
 }
 
-/// Whether a `/Name` token (with `#xx` escapes decoded) satisfies `wanted`.
-fn has_name(data: &[u8], wanted: impl Fn(&[u8]) -> bool) -> bool {
+/// Whether a `/Name` token (with `#xx` escapes decoded) of at most `longest` bytes satisfies
+/// `wanted`.
+fn has_name(data: &[u8], longest: usize, wanted: impl Fn(&[u8]) -> bool) -> bool {
     let mut i = 0;
-    let mut name = Vec::new();
+    let mut name = Vec::with_capacity(longest + 1);
     // The scans skip to the next interesting byte with memchr: these passes over every
-    // uploaded PDF were about 5 % of the server's CPU in the rush, byte by byte.
+    // uploaded PDF were about 5 % of the server's CPU in the rush, byte by byte. A name grown
+    // longer than any wanted one is left at once: what follows it up to the next `/` is no
+    // name's start, so the search goes on from there.
     while let Some(slash) = memchr::memchr(b'/', &data[i..]) {
         i += slash + 1;
         name.clear();
-        while i < data.len() && !is_delimiter(data[i]) {
+        while i < data.len() && !DELIMITER[usize::from(data[i])] && name.len() <= longest {
             if data[i] == b'#'
                 && i + 2 < data.len()
                 && let (Some(h), Some(l)) = (hex(data[i + 1]), hex(data[i + 2]))
@@ -125,16 +129,24 @@ fn has_name(data: &[u8], wanted: impl Fn(&[u8]) -> bool) -> bool {
             name.push(data[i]);
             i += 1;
         }
-        if wanted(&name) {
+        if name.len() <= longest && wanted(&name) {
             return true;
         }
     }
     false
 }
 
-fn is_delimiter(b: u8) -> bool {
-    b.is_ascii_whitespace() || b"()<>[]{}/%\0".contains(&b)
-}
+/// PDF's whitespace and delimiters (ISO 32000-1, 7.2.2), by byte.
+const DELIMITER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut k = 0;
+    let list = b"\0\t\n\x0c\r ()<>[]{}/%";
+    while k < list.len() {
+        table[list[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
@@ -147,7 +159,7 @@ fn object_streams(data: &[u8]) -> Vec<&[u8]> {
     let mut dict_from = 0;
     for (start, end) in stream_bounds(data) {
         let dict = &data[dict_from.max(start.saturating_sub(512))..start];
-        if has_name(dict, |n| n == b"ObjStm") {
+        if has_name(dict, 6, |n| n == b"ObjStm") {
             out.push(&data[start..end]);
         }
         dict_from = end;
@@ -220,6 +232,26 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
+    }
+
+    #[test]
+    fn a_long_name_is_passed_over_without_missing_the_name_after_it() {
+        let with = |body: &[u8]| {
+            let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
+            pdf.extend_from_slice(body);
+            pdf.extend_from_slice(b"endobj\n%%EOF\n");
+            check(&pdf)
+        };
+        assert_eq!(
+            with(b"<</AVeryLongNameIndeed/JavaScript>>"),
+            Err("app-err-pdf-active")
+        );
+        assert_eq!(
+            with(b"<</AVeryLongNameIndeed#2FJavaScript>>"),
+            Ok(()),
+            "an escaped slash is part of the name"
+        );
+        assert_eq!(with(b"<</NotJavaScript/EmbeddedFilesX>>"), Ok(()));
     }
 
     #[test]

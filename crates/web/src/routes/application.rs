@@ -905,7 +905,7 @@ pub(crate) async fn read_upload(
     let stored = tokio::task::spawn_blocking(move || {
         let mut stored = Vec::with_capacity(checked.len());
         for (name, data, format) in checked {
-            let outcome = match crate::images::clean(format, &data, is_photo) {
+            let outcome = match crate::images::clean(format, data, is_photo) {
                 Ok(clean) => blobs.put_blocking(&clean).map(Ok),
                 Err(key) => Ok(Err(key)),
             };
