@@ -2,7 +2,7 @@
 //! (or a demo key) returned. The verifier itself lives in the `pki` crate.
 
 use base64::Engine;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use pki::{Purpose, VerifiedSignature};
 use store::{Challenge, ChallengeRefusal};
 
@@ -42,16 +42,92 @@ pub fn demo_signature(state: &AppState, iin: &str, document: &str) -> Result<Str
     Ok(base64::engine::general_purpose::STANDARD.encode(der))
 }
 
-pub async fn issue_challenge(
+/// A fresh challenge: nothing is written until it is used (`Store::use_challenge`). Its id is
+/// a random nonce, the second it was issued and a MAC of both and the purpose under the
+/// service's key, so that any instance can tell its own challenges from made-up ones; `text`
+/// builds what the person signs from the id.
+pub fn issue_challenge(
     state: &AppState,
     purpose: &str,
     text: impl FnOnce(&str) -> String,
-) -> Result<Challenge, AppError> {
-    let ttl = Duration::seconds(state.config.challenge_ttl_seconds);
-    Ok(state
-        .store
-        .issue_challenge(purpose, text, ttl, Utc::now())
-        .await?)
+) -> Challenge {
+    let issued = Utc::now().timestamp();
+    let nonce = store::random_token(24);
+    let mac = challenge_mac(&state.csrf_key, purpose, &nonce, issued);
+    challenge_of(
+        state,
+        purpose,
+        format!("{nonce}.{issued}.{mac}"),
+        issued,
+        text,
+    )
+}
+
+fn challenge_of(
+    state: &AppState,
+    purpose: &str,
+    id: String,
+    issued: i64,
+    text: impl FnOnce(&str) -> String,
+) -> Challenge {
+    let created_at = DateTime::<Utc>::from_timestamp(issued, 0).unwrap_or_default();
+    Challenge {
+        payload: text(&id),
+        id,
+        purpose: purpose.to_owned(),
+        created_at,
+        expires_at: created_at + Duration::seconds(state.config.challenge_ttl_seconds),
+    }
+}
+
+fn challenge_mac(key: &[u8], purpose: &str, nonce: &str, issued: i64) -> String {
+    crate::ctx::csrf_token(key, &format!("eds-challenge\0{purpose}\0{nonce}\0{issued}"))
+}
+
+/// The challenge an id names, if this service issued it for `purpose`.
+fn issued_challenge(
+    state: &AppState,
+    id: &str,
+    purpose: &str,
+    text: impl FnOnce(&str) -> String,
+) -> Option<Challenge> {
+    let issued = issued_at(&state.csrf_key, id, purpose)?;
+    Some(challenge_of(state, purpose, id.to_owned(), issued, text))
+}
+
+/// When a challenge id was issued, if its MAC is the service's for `purpose`.
+fn issued_at(key: &[u8], id: &str, purpose: &str) -> Option<i64> {
+    let mut parts = id.splitn(3, '.');
+    let (nonce, issued, mac) = (parts.next()?, parts.next()?, parts.next()?);
+    let issued: i64 = issued.parse().ok()?;
+    let expected = challenge_mac(key, purpose, nonce, issued);
+    let same = expected.len() == mac.len()
+        && expected
+            .bytes()
+            .zip(mac.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0;
+    same.then_some(issued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_services_own_challenges_for_their_purpose_are_known() {
+        let key = b"key";
+        let mac = challenge_mac(key, "login", "nonce", 1_700_000_000);
+        let id = format!("nonce.1700000000.{mac}");
+        assert_eq!(issued_at(key, &id, "login"), Some(1_700_000_000));
+        assert_eq!(issued_at(key, &id, "sign"), None, "another purpose");
+        assert_eq!(issued_at(b"other key", &id, "login"), None);
+        let later = format!("nonce.1800000000.{mac}");
+        assert_eq!(issued_at(key, &later, "login"), None, "a moved issue time");
+        for made_up in ["none", "", "a.b.c", "nonce.1700000000.", "nonce..x"] {
+            assert_eq!(issued_at(key, made_up, "login"), None, "{made_up}");
+        }
+    }
 }
 
 pub fn challenge_base64(c: &Challenge) -> String {
@@ -108,27 +184,21 @@ fn log_safe(e: pki::VerifyError) -> String {
 }
 
 /// Checks a signed challenge and uses it up. The signature is verified first, so that a
-/// forged attempt does not burn the legitimate user's challenge.
+/// forged attempt does not burn the legitimate user's challenge. `text` is the one the
+/// challenge was issued with.
 pub async fn verify_challenge(
     state: &AppState,
     challenge_id: &str,
     purpose_code: &str,
+    text: impl FnOnce(&str) -> String,
     cms: &str,
     purpose: Purpose,
 ) -> Result<VerifiedSignature, SignatureRefused> {
-    let challenge = state
-        .store
-        .challenge(challenge_id, purpose_code)
-        .await
-        .map_err(|e| SignatureRefused::new("error-internal", e.to_string()))?
+    let challenge = issued_challenge(state, challenge_id, purpose_code, text)
         .ok_or_else(|| SignatureRefused::new("auth-challenge-unknown", "unknown challenge"))?;
     let verified = verify(state, cms, challenge.payload.clone().into_bytes(), purpose).await?;
-    match state
-        .store
-        .consume_challenge(challenge_id, purpose_code, Utc::now())
-        .await
-    {
-        Ok(Ok(_)) => Ok(verified),
+    match state.store.use_challenge(&challenge, Utc::now()).await {
+        Ok(Ok(())) => Ok(verified),
         Ok(Err(ChallengeRefusal::Expired)) => {
             Err(SignatureRefused::new("auth-challenge-expired", "expired"))
         }

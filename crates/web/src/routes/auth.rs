@@ -68,6 +68,11 @@ fn csrf_header(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
+/// What a person signs to sign in: the service's name and the challenge.
+fn login_text(id: &str) -> String {
+    format!("mektep-login:{id}")
+}
+
 /// A fresh challenge for NCALayer to sign (JSON, for the page's script).
 pub async fn challenge(
     State(state): State<AppState>,
@@ -75,7 +80,7 @@ pub async fn challenge(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     ctx.check_csrf(csrf_header(&headers))?;
-    let c = eds::issue_challenge(&state, "login", |id| format!("mektep-login:{id}")).await?;
+    let c = eds::issue_challenge(&state, "login", login_text);
     Ok(Json(serde_json::json!({ "id": c.id, "data": eds::challenge_base64(&c), "expires_at": c.expires_at })).into_response())
 }
 
@@ -105,6 +110,7 @@ pub async fn eds_login(
         &state,
         &body.challenge_id,
         "login",
+        login_text,
         &body.cms,
         Purpose::Login,
     )
@@ -142,23 +148,25 @@ pub async fn demo_login(
         .demo_people
         .get(form.person)
         .ok_or(AppError::NotFound)?;
-    let c = eds::issue_challenge(&state, "login", |id| format!("mektep-login:{id}")).await?;
+    let c = eds::issue_challenge(&state, "login", login_text);
     let signer =
         CmsSigner::from_issued(&person.auth).map_err(|e| AppError::internal("demo key", e))?;
     let cms = signer
         .sign(c.payload.as_bytes(), true)
         .map_err(|e| AppError::internal("demo signing", e))?;
     let cms = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cms);
-    let verified = match eds::verify_challenge(&state, &c.id, "login", &cms, Purpose::Login).await {
-        Ok(v) => v,
-        // The same answer a real signature gets (e.g. revocation status unknown because the
-        // configured OCSP responder does not answer), on the login page.
-        Err(r) => {
-            tracing::info!(reason = %r.detail, "demo signature refused");
-            let page = render_login(&state, &ctx, Some(ctx.t(r.message_key)));
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-    };
+    let verified =
+        match eds::verify_challenge(&state, &c.id, "login", login_text, &cms, Purpose::Login).await
+        {
+            Ok(v) => v,
+            // The same answer a real signature gets (e.g. revocation status unknown because the
+            // configured OCSP responder does not answer), on the login page.
+            Err(r) => {
+                tracing::info!(reason = %r.detail, "demo signature refused");
+                let page = render_login(&state, &ctx, Some(ctx.t(r.message_key)));
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+        };
     let (user, mut response) = open_session(&state, &ctx, &verified).await?;
     *response.status_mut() = StatusCode::SEE_OTHER;
     response.headers_mut().insert(
