@@ -58,6 +58,25 @@ pub(crate) async fn stores() -> Vec<TestDb> {
     out
 }
 
+/// A signer as a certificate names them.
+fn test_signer(iin: &str) -> crate::Signer<'_> {
+    crate::Signer {
+        iin,
+        surname: "ТЕСТОВА",
+        given_name: "ӘСЕЛ",
+        patronymic: None,
+        language: "ru",
+    }
+}
+
+fn test_session(token: &str) -> crate::NewSession<'_> {
+    crate::NewSession {
+        token,
+        csrf_secret: "csrf",
+        absolute_ttl: Duration::hours(12),
+    }
+}
+
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap()
 }
@@ -378,20 +397,9 @@ async fn a_sign_in_records_the_person_opens_a_session_and_replaces_the_old_one_i
         s.grant_staff_role(iin, StaffRoleKind::Admin, None, "test", "-", t0())
             .await
             .unwrap();
-        let signer = crate::Signer {
-            iin,
-            surname: "ТЕСТОВА",
-            given_name: "ӘСЕЛ",
-            patronymic: None,
-            language: "ru",
-        };
-        let session = |token| crate::NewSession {
-            token,
-            csrf_secret: "csrf",
-            absolute_ttl: Duration::hours(12),
-        };
+        let signer = test_signer(iin);
         let (person, roles) = s
-            .sign_in(&signer, &session("first"), None, "10.0.0.1", t0())
+            .sign_in(&signer, &test_session("first"), None, "10.0.0.1", t0())
             .await
             .unwrap();
         assert_eq!((person.iin.as_str(), person.language.as_str()), (iin, "ru"));
@@ -405,7 +413,13 @@ async fn a_sign_in_records_the_person_opens_a_session_and_replaces_the_old_one_i
 
         // Signing in again from the same browser: a new session, the old one gone, same person.
         let (again, _) = s
-            .sign_in(&signer, &session("second"), Some("first"), "10.0.0.1", t0())
+            .sign_in(
+                &signer,
+                &test_session("second"),
+                Some("first"),
+                "10.0.0.1",
+                t0(),
+            )
             .await
             .unwrap();
         assert_eq!(again.id, person.id);
@@ -633,23 +647,12 @@ async fn who_is_signed_in_is_remembered_and_forgotten_at_once_when_this_process_
             .remember_signed_in_for(std::time::Duration::from_secs(600));
         let there = &db.store;
         let idle = Duration::minutes(30);
-        let signer = crate::Signer {
-            iin: "880101300123",
-            surname: "ТЕСТОВА",
-            given_name: "ӘСЕЛ",
-            patronymic: None,
-            language: "ru",
-        };
-        let session = |token| crate::NewSession {
-            token,
-            csrf_secret: "csrf",
-            absolute_ttl: Duration::hours(12),
-        };
+        let signer = test_signer("880101300123");
         let (person, _) = here
-            .sign_in(&signer, &session("one"), None, "-", t0())
+            .sign_in(&signer, &test_session("one"), None, "-", t0())
             .await
             .unwrap();
-        here.sign_in(&signer, &session("two"), None, "-", t0())
+        here.sign_in(&signer, &test_session("two"), None, "-", t0())
             .await
             .unwrap();
 
