@@ -4,8 +4,6 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::audit::{self, AuditEntry};
-use crate::sessions::SessionRecord;
-use crate::signed_in_cache::SignedIn;
 use crate::{Store, StoreError, Tx, sha256_hex, with_pool, with_tx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -225,29 +223,14 @@ impl Store {
         });
         audit_sign_in(&mut tx, &person, source, now).await?;
         tx.commit().await?;
-        // The sessions remembered for this person carry the names as they were; the new one is
-        // known as it is, and its first request need not ask.
-        let cache = &self.signed_in_cache;
-        cache.forget_person(person.id);
+        // The sessions remembered for this person carry the names as they were. The new one is
+        // not put in here: its roles were read inside the transaction, and a role granted
+        // meanwhile would not be seen; its first request reads it like any other.
+        self.signed_in_cache.forget_person(person.id);
         if let Some(old) = replaces {
-            cache.forget_session(&sha256_hex(old.as_bytes()));
+            self.signed_in_cache
+                .forget_session(&sha256_hex(old.as_bytes()));
         }
-        let mark = cache.mark();
-        cache.remember(
-            mark,
-            SignedIn {
-                session: SessionRecord {
-                    token_hash: sha256_hex(session.token.as_bytes()),
-                    person_id: person.id,
-                    csrf_secret: session.csrf_secret.to_owned(),
-                    created_at: now,
-                    last_seen_at: now,
-                    expires_at: now + session.absolute_ttl,
-                },
-                person: person.clone(),
-                roles: roles.clone(),
-            },
-        );
         Ok((person, roles))
     }
 

@@ -25,6 +25,11 @@ fn touch_interval(idle_ttl: Duration) -> Duration {
     (idle_ttl / 10).max(Duration::minutes(1))
 }
 
+/// Neither past its absolute end nor idle for `idle_ttl`, by its last use as written.
+fn is_live(session: &SessionRecord, now: DateTime<Utc>, idle_ttl: Duration) -> bool {
+    session.expires_at > now && session.last_seen_at + idle_ttl > now
+}
+
 impl Store {
     pub async fn create_session(
         &self,
@@ -86,27 +91,34 @@ impl Store {
         now: DateTime<Utc>,
         idle_ttl: Duration,
     ) -> Result<bool, StoreError> {
-        if session.expires_at <= now || session.last_seen_at + idle_ttl <= now {
+        if !is_live(session, now, idle_ttl) {
             self.delete_session(token).await?;
             return Ok(false);
         }
-        if now - session.last_seen_at > touch_interval(idle_ttl) {
-            self.touch_session(&session.token_hash, now).await?;
-            session.last_seen_at = now;
-        }
+        self.touch_if_stale(session, now, idle_ttl).await?;
         Ok(true)
     }
 
-    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Writes a session's last use if the one written is older than [`touch_interval`].
+    async fn touch_if_stale(
+        &self,
+        session: &mut SessionRecord,
+        now: DateTime<Utc>,
+        idle_ttl: Duration,
+    ) -> Result<(), StoreError> {
+        if now - session.last_seen_at <= touch_interval(idle_ttl) {
+            return Ok(());
+        }
         with_pool!(&self.write, |pool| {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
-                .bind(token_hash)
+                .bind(&session.token_hash)
                 .execute(pool)
                 .await?
                 .rows_affected()
         });
-        self.signed_in_cache.touched(token_hash, now);
+        session.last_seen_at = now;
+        self.signed_in_cache.touched(&session.token_hash, now);
         Ok(())
     }
 
@@ -122,14 +134,11 @@ impl Store {
     ) -> Result<Option<(SessionRecord, Person, Vec<StaffRole>)>, StoreError> {
         let hash = sha256_hex(token.as_bytes());
         if let Some(mut known) = self.signed_in_cache.get(&hash) {
-            let s = &known.session;
             // Past its end or idle by what this process knows: the database decides, as another
             // instance may have seen the session in use since.
-            if s.expires_at > now && s.last_seen_at + idle_ttl > now {
-                if now - s.last_seen_at > touch_interval(idle_ttl) {
-                    self.touch_session(&hash, now).await?;
-                    known.session.last_seen_at = now;
-                }
+            if is_live(&known.session, now, idle_ttl) {
+                self.touch_if_stale(&mut known.session, now, idle_ttl)
+                    .await?;
                 return Ok(Some((known.session, known.person, known.roles)));
             }
             self.signed_in_cache.forget_session(&hash);

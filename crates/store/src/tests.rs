@@ -667,6 +667,16 @@ async fn who_is_signed_in_is_remembered_and_forgotten_at_once_when_this_process_
         // Ended here: gone at once.
         here.delete_session("one").await.unwrap();
         assert!(here.signed_in("one", t0(), idle).await.unwrap().is_none());
+        // Replaced by another person's sign-in from the same browser, here: gone at once.
+        let other = test_signer("900202400234");
+        here.sign_in(&other, &test_session("three"), None, "-", t0())
+            .await
+            .unwrap();
+        assert!(here.signed_in("three", t0(), idle).await.unwrap().is_some());
+        here.sign_in(&signer, &test_session("four"), Some("three"), "-", t0())
+            .await
+            .unwrap();
+        assert!(here.signed_in("three", t0(), idle).await.unwrap().is_none());
 
         // A change to the person, or to anyone's roles, made here is seen on the next request.
         here.set_person_language(person.id, "en").await.unwrap();

@@ -100,14 +100,7 @@ fn issued_at(key: &[u8], id: &str, purpose: &str) -> Option<i64> {
     let mut parts = id.splitn(3, '.');
     let (nonce, issued, mac) = (parts.next()?, parts.next()?, parts.next()?);
     let issued: i64 = issued.parse().ok()?;
-    let expected = challenge_mac(key, purpose, nonce, issued);
-    let same = expected.len() == mac.len()
-        && expected
-            .bytes()
-            .zip(mac.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0;
-    same.then_some(issued)
+    crate::ctx::same_secret(&challenge_mac(key, purpose, nonce, issued), mac).then_some(issued)
 }
 
 #[cfg(test)]
