@@ -105,27 +105,32 @@ function applicationId(person) {
   return Number(m[1]);
 }
 
-/// Uploads a file to every document slot still missing one, through the page's upload form
-/// (its script posts it with a progress bar; with `script: false` the form posts by itself).
-/// Returns how many files went up and what the progress bar showed for each.
+/// Uploads a file to every document slot still missing one, as a parent does: picks the files
+/// in each document's input, then presses the page's one upload button (its script posts them
+/// with a progress bar; with `script: false` the form posts by itself).
+/// Returns how many files went up and what the progress bar showed for each press.
 async function uploadAll(person, id, { script = true } = {}) {
   const page = person.page;
   let uploaded = 0;
   const progressSeen = [];
-  for (let round = 0; round < 20; round++) {
-    const forms = page.locator('section.card:has(.tag.returned) form[data-upload]');
-    if ((await forms.count()) === 0) break;
-    const form = forms.first();
-    const kind = await form.locator('input[name="kind"]').inputValue();
-    const photo = /photo/.test(kind);
-    const input = form.locator('input[type="file"]');
-    // Where the slot takes several files, the input lets a parent pick them at once: two photos.
-    const several = photo && (await input.getAttribute('multiple')) !== null;
-    const files = (several ? [0, 1] : [0]).map((i) => photo
-      ? { name: `photo-${round}-${i}.png`, mimeType: 'image/png', buffer: png(90 + round, 120, [40 + round * 10, 90 + i * 40, 160]) }
-      : { name: `${kind}-${round}.pdf`, mimeType: 'application/pdf', buffer: pdf(`Mektep test document ${kind} ${round}`) });
-    const file = files[0];
-    await input.setInputFiles(files);
+  for (let round = 0; round < 3; round++) {
+    const inputs = page.locator('section.card:has(.tag.returned) input[type="file"]');
+    const count = await inputs.count();
+    if (count === 0) break;
+    const chosen = [];
+    for (let n = 0; n < count; n++) {
+      const input = inputs.nth(n);
+      const kind = (await input.getAttribute('name')).replace(/^file:/, '');
+      const photo = /photo/.test(kind);
+      // Where the slot takes several files, the input lets a parent pick them at once: two photos.
+      const several = photo && (await input.getAttribute('multiple')) !== null;
+      const files = (several ? [0, 1] : [0]).map((i) => photo
+        ? { name: `photo-${round}-${i}.png`, mimeType: 'image/png', buffer: png(90 + round, 120, [40 + round * 10, 90 + i * 40, 160]) }
+        : { name: `${kind}-${round}.pdf`, mimeType: 'application/pdf', buffer: pdf(`Mektep test document ${kind} ${round}`) });
+      await input.setInputFiles(files);
+      chosen.push(...files.map((f) => f.name));
+    }
+    const form = page.locator('form[data-upload]');
     // The bar is shown and filled by the script while the request runs; the page then reloads,
     // so what the bar did is noted in sessionStorage, which survives the reload.
     if (script) await form.evaluate((f) => {
@@ -138,17 +143,27 @@ async function uploadAll(person, id, { script = true } = {}) {
       Object.defineProperty(bar, 'value', { get() { return orig.get.call(this); }, set(v) { orig.set.call(this, v); note(); } });
     });
     // The page is replaced: by the script's reload after its request, or by the form's post.
-    await Promise.all([page.waitForEvent('load'), form.locator('button[type="submit"]').click()]);
+    // (The remove buttons inside it belong to forms of their own.)
+    await Promise.all([page.waitForEvent('load'), form.locator('button[type="submit"]:not([form])').click()]);
     assert.equal(new URL(page.url()).pathname, `/applications/${id}`);
     if (script) {
       progressSeen.push(await page.evaluate(() => { const s = sessionStorage.getItem('e2e-progress'); sessionStorage.removeItem('e2e-progress'); return s ? JSON.parse(s) : null; }));
     }
     const error = await page.locator('.error-summary').count();
-    assert.equal(error, 0, `upload of ${file.name} refused: ${error && await page.locator('.error-summary').innerText()}`);
-    uploaded += files.length;
+    assert.equal(error, 0, `upload of ${chosen.join(', ')} refused: ${error && await page.locator('.error-summary').innerText()}`);
+    uploaded += chosen.length;
   }
   assert.equal(await page.locator('section.card .tag.returned').count(), 0, 'a document slot is still incomplete');
   return { uploaded, progressSeen };
+}
+
+/// Removes the first file listed on the application page with its "Remove" button.
+async function removeFirstDocument(person, id) {
+  const page = person.page;
+  const before = await page.locator('ul.doc-list li').count();
+  await Promise.all([page.waitForEvent('load'), page.locator('ul.doc-list li button.link-button').first().click()]);
+  assert.equal(new URL(page.url()).pathname, `/applications/${id}`);
+  assert.equal(await page.locator('ul.doc-list li').count(), before - 1, 'the removed file is no longer listed');
 }
 
 /// From the application page to the review page.
@@ -213,5 +228,5 @@ async function decide(person, id, decision, fill = async () => {}) {
 
 module.exports = {
   PEOPLE, SCHOOL1, STREET1, demoLogin, edsLogin, outbox, ensureContacts, fillApplication, applicationId,
-  uploadAll, goReview, signWithNcaLayer, signWithDemoKey, numberAndDeadline, submitApplication, decide, selectByText,
+  uploadAll, removeFirstDocument, goReview, signWithNcaLayer, signWithDemoKey, numberAndDeadline, submitApplication, decide, selectByText,
 };

@@ -529,32 +529,93 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
                 r.headers()["location"]
             );
         }
-        for (kind, data) in [
-            ("health_063u", &pdf),
-            ("health_026u3", &pdf),
-            ("photo_3x4", &png),
-            ("photo_3x4", &png),
+        // The page's one form sends every chosen file under `file:<kind>`: all or none are kept.
+        let together = |files: &[(&str, &Vec<u8>)]| {
+            let mut form = reqwest::multipart::Form::new().text("csrf", csrf.clone());
+            for (kind, data) in files {
+                form = form.part(
+                    format!("file:{kind}"),
+                    reqwest::multipart::Part::bytes((*data).clone()).file_name("scan"),
+                );
+            }
+            form
+        };
+        let broken_photo = png[..png.len() / 2].to_vec();
+        for (files, error) in [
+            (
+                vec![("health_063u", &pdf), ("photo_3x4", &broken_photo)],
+                "app-err-image-broken",
+            ),
+            (
+                vec![
+                    ("health_063u", &pdf),
+                    ("photo_3x4", &png),
+                    ("photo_3x4", &png),
+                    ("photo_3x4", &png),
+                ],
+                "app-err-upload-enough",
+            ),
+            (vec![("birth_certificate_x", &pdf)], "app-err-upload-kind"),
         ] {
-            let part = reqwest::multipart::Part::bytes(data.clone()).file_name("../../etc/passwd");
-            let form = reqwest::multipart::Form::new()
-                .text("csrf", csrf.clone())
-                .text("kind", kind)
-                .part("file", part);
             let r = c
                 .post(format!("{app_url}/documents"))
-                .multipart(form)
+                .multipart(together(&files))
                 .send()
                 .await
                 .expect("upload");
-            assert!(
-                !r.headers()["location"]
-                    .to_str()
-                    .unwrap_or("")
-                    .contains("error"),
-                "{kind}: {:?}",
-                r.headers()["location"]
-            );
+            let location = r.headers()["location"].to_str().unwrap_or("").to_owned();
+            assert!(location.contains(error), "{error}: {location}");
         }
+        let (_, html) = page(&c, &app_url).await;
+        assert!(
+            !html.contains("doc-list"),
+            "nothing of a refused upload is attached"
+        );
+        // The health form 063u and both photos in one request; the second health form in its own
+        // form, as the school's paper page and older pages send it.
+        let r = c
+            .post(format!("{app_url}/documents"))
+            .multipart(together(&[
+                ("health_063u", &pdf),
+                ("photo_3x4", &png),
+                ("photo_3x4", &png),
+            ]))
+            .send()
+            .await
+            .expect("upload");
+        assert!(
+            !r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("error"),
+            "{:?}",
+            r.headers()["location"]
+        );
+        let (_, html) = page(&c, &app_url).await;
+        assert_eq!(
+            html.matches("form=\"remove-").count(),
+            3,
+            "three files attached"
+        );
+        let part = reqwest::multipart::Part::bytes(pdf.clone()).file_name("../../etc/passwd");
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("kind", "health_026u3")
+            .part("file", part);
+        let r = c
+            .post(format!("{app_url}/documents"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert!(
+            !r.headers()["location"]
+                .to_str()
+                .unwrap_or("")
+                .contains("error"),
+            "{:?}",
+            r.headers()["location"]
+        );
         let (_, review) = page(&c, &format!("{app_url}/review")).await;
         let content = review
             .split("data-content=\"")
@@ -945,6 +1006,8 @@ async fn apply_and_submit(
         .to_owned();
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
     let png = photo();
+    // Every document with the page's one upload button.
+    let mut f = reqwest::multipart::Form::new().text("csrf", csrf.clone());
     for (kind, data) in [
         ("health_063u", &pdf),
         ("health_026u3", &pdf),
@@ -952,16 +1015,22 @@ async fn apply_and_submit(
         ("photo_3x4", &png),
     ] {
         let part = reqwest::multipart::Part::bytes(data.clone()).file_name("scan");
-        let f = reqwest::multipart::Form::new()
-            .text("csrf", csrf.clone())
-            .text("kind", kind)
-            .part("file", part);
-        c.post(format!("{}{path}/documents", app.base))
-            .multipart(f)
-            .send()
-            .await
-            .expect("upload");
+        f = f.part(format!("file:{kind}"), part);
     }
+    let r = c
+        .post(format!("{}{path}/documents", app.base))
+        .multipart(f)
+        .send()
+        .await
+        .expect("upload");
+    assert!(
+        !r.headers()["location"]
+            .to_str()
+            .unwrap_or("")
+            .contains("error"),
+        "{:?}",
+        r.headers()["location"]
+    );
     resubmit(app, c, parent, &path).await;
     path
 }
@@ -2269,7 +2338,8 @@ async fn the_campaign_documents_are_data_the_administrator_edits() {
         )
         .await;
         assert!(
-            mine.contains("value=\"health_065u\"") && !mine.contains("value=\"health_063u\""),
+            mine.contains("name=\"file:health_065u\"")
+                && !mine.contains("name=\"file:health_063u\""),
             "the parent is asked for the current list"
         );
     }

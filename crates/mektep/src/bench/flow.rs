@@ -198,21 +198,20 @@ fn expect_redirect(
     }
 }
 
-/// One document form's body: its kind and one or more files (name, type, bytes).
-fn multipart(csrf: &str, kind: &str, files: &[(&str, &str, &[u8])]) -> Body {
-    let size: usize = files.iter().map(|(_, _, data)| data.len()).sum();
+/// The documents form's body, as the application page sends it: every chosen file under
+/// `file:<kind>` (kind, file name, type, bytes).
+fn multipart(csrf: &str, files: &[(&str, &str, &str, &[u8])]) -> Body {
+    let size: usize = files.iter().map(|(_, _, _, data)| data.len()).sum();
     let boundary = format!("----mektepbench{:016x}", size as u64 ^ 0x5eed_f00d);
-    let mut body = Vec::with_capacity(size + 512);
-    for (k, v) in [("csrf", csrf), ("kind", kind)] {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (name, mime, data) in files {
+    let mut body = Vec::with_capacity(size + 1024);
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+            .as_bytes(),
+    );
+    for (kind, name, mime, data) in files {
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file:{kind}\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n"
             )
             .as_bytes(),
         );
@@ -328,38 +327,34 @@ pub async fn apply(
     if !application.starts_with("/applications/") {
         return Err(Failure("create: form refused".into()));
     }
-    // The documents: two health forms (PDF scans), one form each, and the two photos (JPEG)
-    // picked at once in the photo's form.
-    let uploads: [(&str, &[(&str, &str, &[u8])]); 3] = [
+    // The documents: two health forms (PDF scans) and the two photos (JPEG), chosen on the
+    // application page and sent with its one upload button.
+    let uploads: [(&str, &str, &str, &[u8]); 4] = [
         (
             "health_063u",
-            &[("063u.pdf", "application/pdf", &t.files.health_forms[0])],
+            "063u.pdf",
+            "application/pdf",
+            &t.files.health_forms[0],
         ),
         (
             "health_026u3",
-            &[("026u3.pdf", "application/pdf", &t.files.health_forms[1])],
+            "026u3.pdf",
+            "application/pdf",
+            &t.files.health_forms[1],
         ),
-        (
-            "photo_3x4",
-            &[
-                ("photo1.jpg", "image/jpeg", &t.files.photos[0]),
-                ("photo2.jpg", "image/jpeg", &t.files.photos[1]),
-            ],
-        ),
+        ("photo_3x4", "photo1.jpg", "image/jpeg", &t.files.photos[0]),
+        ("photo_3x4", "photo2.jpg", "image/jpeg", &t.files.photos[1]),
     ];
-    let documents = format!("{application}/documents");
-    for (kind, files) in uploads {
-        let r = b
-            .send(
-                "upload",
-                Method::POST,
-                &documents,
-                &multipart(&token, kind, files),
-                &[],
-            )
-            .await?;
-        expect_redirect("upload", &r)?;
-    }
+    let r = b
+        .send(
+            "upload",
+            Method::POST,
+            &format!("{application}/documents"),
+            &multipart(&token, &uploads),
+            &[],
+        )
+        .await?;
+    expect_redirect("upload", &r)?;
     // Review: the page carries the exact document to sign; NCALayer signs it with the SIGN key.
     let (_, _, review) = b
         .send(

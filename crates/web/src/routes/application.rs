@@ -692,6 +692,8 @@ struct ApplicationPage<'a> {
     notice: Option<String>,
     error: Option<String>,
     max_total: String,
+    /// Some document can take another file: the upload button is shown.
+    has_room: bool,
     issued: Vec<(i64, String, String)>,
 }
 
@@ -776,6 +778,9 @@ pub async fn show(
         a: &a,
         school,
         street,
+        has_room: slots
+            .iter()
+            .any(|s| s.files.len() < usize::from(s.max_files)),
         slots,
         timeline,
         notice,
@@ -789,8 +794,6 @@ fn back(id: i64, error: &str) -> Response {
     Redirect::to(&format!("/applications/{id}?error={error}#documents")).into_response()
 }
 
-/// Uploads one file for a required document kind. The type is decided by the content, never
-/// by the name; the name is kept as metadata only.
 /// A file that passed every check: the CSRF token came first, the size is within the
 /// campaign's limits, the kind is one this application needs and still has room for, and the
 /// content (not the name) is PDF, JPEG or PNG.
@@ -832,9 +835,11 @@ fn attachment_error_key(e: domain::campaign::AttachmentError) -> &'static str {
     }
 }
 
-/// Reads, checks and stores an upload of one or more files of one kind (a parent may pick both
-/// photos at once); `Err` carries the translation key of what is wrong, and then nothing of it
-/// is kept.
+/// Reads, checks and stores an upload of one or more files, of one kind or of several: the
+/// application page sends every file a parent chose in one request (a parent on a slow phone
+/// picks the photos and the health forms, then presses one button), each under `file:<kind>`;
+/// a form for one kind sends `kind` and then its files under `file`. `Err` carries the
+/// translation key of what is wrong, and then nothing of the upload is kept.
 pub(crate) async fn read_upload(
     state: &AppState,
     ctx: &Ctx,
@@ -846,46 +851,65 @@ pub(crate) async fn read_upload(
     let broken = |_| AppError::BadRequest("app-err-upload-broken");
     let mut csrf = String::new();
     let mut kind = String::new();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    // (kind, name, bytes), in the order they came.
+    let mut files: Vec<(String, String, Vec<u8>)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.map_err(broken)?,
-            "kind" => kind = field.text().await.map_err(broken)?,
-            "file" => {
-                // The token must come first: nothing is read into memory for a forged form.
-                ctx.check_csrf(&csrf)?;
-                let name = label_of_upload(field.file_name());
-                let limit = campaign.attachments.max_file_bytes;
-                let mut data = Vec::new();
-                let mut field = field;
-                while let Some(chunk) = field.chunk().await.map_err(broken)? {
-                    if (data.len() + chunk.len()) as u64 > limit {
-                        return Ok(Err("app-err-file-too-large"));
-                    }
-                    data.extend_from_slice(&chunk);
-                }
-                // A file input left empty sends a part with no name and no bytes.
-                if !data.is_empty() {
-                    files.push((name, data));
-                }
+        let field_kind = match field.name().unwrap_or_default() {
+            "csrf" => {
+                csrf = field.text().await.map_err(broken)?;
+                continue;
             }
-            _ => {}
+            "kind" => {
+                kind = field.text().await.map_err(broken)?;
+                continue;
+            }
+            "file" => kind.clone(),
+            other => match other.strip_prefix("file:") {
+                Some(k) => k.to_owned(),
+                None => continue,
+            },
+        };
+        // The token must come first: nothing is read into memory for a forged form.
+        ctx.check_csrf(&csrf)?;
+        let name = label_of_upload(field.file_name());
+        let limit = campaign.attachments.max_file_bytes;
+        let mut field = field;
+        // The chunks are kept as they came and copied once, into a buffer of the right size.
+        let mut chunks = Vec::new();
+        let mut len = 0usize;
+        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+            len += chunk.len();
+            if len as u64 > limit {
+                return Ok(Err("app-err-file-too-large"));
+            }
+            chunks.push(chunk);
+        }
+        // A file input left empty sends a part with no name and no bytes.
+        if len > 0 {
+            let mut data = Vec::with_capacity(len);
+            for chunk in &chunks {
+                data.extend_from_slice(chunk);
+            }
+            files.push((field_kind, name, data));
         }
     }
     ctx.check_csrf(&csrf)?;
-    let slots = document_slots(ctx, campaign, a, docs);
-    let Some(slot) = slots.iter().find(|s| s.kind == kind) else {
-        return Ok(Err("app-err-upload-kind"));
-    };
     if files.is_empty() {
         return Ok(Err("app-err-upload-empty"));
     }
-    if slot.files.len() + files.len() > usize::from(slot.max_files) {
-        return Ok(Err("app-err-upload-enough"));
+    let slots = document_slots(ctx, campaign, a, docs);
+    for (file_kind, _, _) in &files {
+        let Some(slot) = slots.iter().find(|s| &s.kind == file_kind) else {
+            return Ok(Err("app-err-upload-kind"));
+        };
+        let chosen = files.iter().filter(|(k, _, _)| k == file_kind).count();
+        if slot.files.len() + chosen > usize::from(slot.max_files) {
+            return Ok(Err("app-err-upload-enough"));
+        }
     }
     let mut total: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
     let mut checked = Vec::with_capacity(files.len());
-    for (name, data) in files {
+    for (file_kind, name, data) in files {
         match campaign.attachments.check_upload(
             &data[..data.len().min(64)],
             data.len() as u64,
@@ -893,28 +917,33 @@ pub(crate) async fn read_upload(
         ) {
             Ok(format) => {
                 total += data.len() as u64;
-                checked.push((name, data, format));
+                checked.push((file_kind, name, data, format));
             }
             Err(e) => return Ok(Err(attachment_error_key(e))),
         }
     }
     // The checks and the writes are CPU and disk work: off the async workers, in one hop to a
     // blocking thread for the whole upload.
-    let is_photo = kind == domain::campaign::DocumentKind::PHOTO_3X4.as_str();
     let blobs = state.blobs.clone();
     let stored = tokio::task::spawn_blocking(move || {
         let mut stored = Vec::with_capacity(checked.len());
-        for (name, data, format) in checked {
+        for (kind, name, data, format) in checked {
+            let is_photo = kind == domain::campaign::DocumentKind::PHOTO_3X4.as_str();
             let outcome = match crate::images::clean(format, data, is_photo) {
                 Ok(clean) => blobs.put_blocking(&clean).map(Ok),
                 Err(key) => Ok(Err(key)),
             };
             match outcome {
-                Ok(Ok(blob)) => stored.push((name, blob, format)),
+                Ok(Ok(blob)) => stored.push(CheckedUpload {
+                    kind,
+                    name,
+                    blob,
+                    format,
+                }),
                 // One file refused or not written: none of this upload is kept.
                 refused => {
-                    for (_, blob, _) in &stored {
-                        blobs.remove_blocking(&blob.key);
+                    for u in &stored {
+                        blobs.remove_blocking(&u.blob.key);
                     }
                     return refused.map(|r| r.map(|_| Vec::new()));
                 }
@@ -924,17 +953,7 @@ pub(crate) async fn read_upload(
     })
     .await
     .map_err(|e| AppError::internal("upload check", e))??;
-    Ok(stored.map(|files| {
-        files
-            .into_iter()
-            .map(|(name, blob, format)| CheckedUpload {
-                kind: kind.clone(),
-                name,
-                blob,
-                format,
-            })
-            .collect()
-    }))
+    Ok(stored)
 }
 
 /// Removes the stored files of an upload that will not be attached (one before them failed).
