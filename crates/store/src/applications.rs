@@ -631,9 +631,9 @@ impl Store {
             .ok_or_else(|| StoreError::Data("no document was attached".into()))
     }
 
-    /// Attaches several stored files at once (the two photos a parent picked together), all or
-    /// none, in one transaction: one check that the parent may still edit the application, one
-    /// commit, an audit record for each file.
+    /// Attaches several stored files at once (every file a parent chose on the application
+    /// page), all or none, in one transaction: one check that the parent may still edit the
+    /// application, one audit record naming every file, one commit.
     pub async fn add_documents(
         &self,
         application_id: i64,
@@ -658,6 +658,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let mut ids = Vec::with_capacity(uploads.len());
+        let mut details = String::from("add_document");
         for upload in uploads {
             let file = NewDocument {
                 application_id,
@@ -666,10 +667,25 @@ impl Store {
                 original_name: upload.original_name,
                 content_type: upload.content_type,
             };
-            ids.push(
-                insert_document(&mut tx, &file, parent_id, "add_document", source, now).await?,
-            );
+            let id = insert_document_row(&mut tx, &file, now).await?;
+            details.push_str(&format!(" {} document:{id}", upload.kind));
+            ids.push(id);
         }
+        // One record names every file of the upload, written last: on PostgreSQL the audit
+        // head's row lock, which orders every audited write, is then held for one statement
+        // before the commit instead of from the first file on.
+        audit::append(
+            &mut tx,
+            &AuditEntry {
+                actor: &format!("person:{parent_id}"),
+                action: "add_document",
+                object: &format!("application:{application_id}"),
+                details: &details,
+                source,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -1148,6 +1164,31 @@ async fn insert_document(
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
+    let id = insert_document_row(tx, file, now).await?;
+    let actor = format!("person:{actor_id}");
+    let object = format!("application:{}", file.application_id);
+    let details = format!("{how} {} document:{id}", file.kind);
+    audit::append(
+        tx,
+        &AuditEntry {
+            actor: &actor,
+            action: "add_document",
+            object: &object,
+            details: &details,
+            source,
+        },
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The document's row alone; the caller writes its audit record.
+async fn insert_document_row(
+    tx: &mut crate::Tx,
+    file: &NewDocument<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
     let id: i64 = with_tx!(tx, |conn| {
         sqlx::query_scalar(
             "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
@@ -1164,20 +1205,5 @@ async fn insert_document(
         .fetch_one(&mut *conn)
         .await?
     });
-    let actor = format!("person:{actor_id}");
-    let object = format!("application:{}", file.application_id);
-    let details = format!("{how} {} document:{id}", file.kind);
-    audit::append(
-        tx,
-        &AuditEntry {
-            actor: &actor,
-            action: "add_document",
-            object: &object,
-            details: &details,
-            source,
-        },
-        now,
-    )
-    .await?;
     Ok(id)
 }
