@@ -20,7 +20,9 @@ pub struct WebConfig {
     pub challenge_ttl_seconds: i64,
     /// Largest request body outside uploads.
     pub max_form_bytes: usize,
-    /// Largest single upload request (the campaign's limits are checked on top).
+    /// Largest single upload request (the campaign's limits are checked on top, as it arrives).
+    /// The application page sends every chosen file in one request: the default holds every
+    /// document of the default limits (20 MiB in all) with room for the form around them.
     pub max_upload_bytes: usize,
     /// Accept AUTH keys for signing an application (NCA issues both; the standard names SIGN).
     pub accept_auth_keys_for_signing: bool,
@@ -46,7 +48,7 @@ impl Default for WebConfig {
             session_absolute_hours: 12,
             challenge_ttl_seconds: 300,
             max_form_bytes: 64 * 1024,
-            max_upload_bytes: 12 * 1024 * 1024,
+            max_upload_bytes: 24 * 1024 * 1024,
             accept_auth_keys_for_signing: true,
             rate_limits: Default::default(),
             request_timeout_seconds: 60,

@@ -853,6 +853,12 @@ pub(crate) async fn read_upload(
     let mut kind = String::new();
     // (kind, name, bytes), in the order they came.
     let mut files: Vec<(String, String, Vec<u8>)> = Vec::new();
+    // What this request may still bring within the campaign's total, cut off as it arrives.
+    let attached: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
+    let mut room = campaign
+        .attachments
+        .max_total_bytes
+        .saturating_sub(attached);
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
         let field_kind = match field.name().unwrap_or_default() {
             "csrf" => {
@@ -882,8 +888,12 @@ pub(crate) async fn read_upload(
             if len as u64 > limit {
                 return Ok(Err("app-err-file-too-large"));
             }
+            if len as u64 > room {
+                return Ok(Err("app-err-total-too-large"));
+            }
             chunks.push(chunk);
         }
+        room -= len as u64;
         // A file input left empty sends a part with no name and no bytes.
         if len > 0 {
             let mut data = Vec::with_capacity(len);
