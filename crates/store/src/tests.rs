@@ -602,7 +602,9 @@ async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
                 "f.pdf",
                 "application/pdf",
                 "test",
-                t0(),
+                // A time with a fraction of a second, as the service's clock gives: it comes
+                // back the same through the documents' JSON as through their rows.
+                t0() + chrono::Duration::nanoseconds(123_456_789 * n as i64),
             )
             .await
             .unwrap();

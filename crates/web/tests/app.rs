@@ -310,6 +310,12 @@ async fn page(c: &reqwest::Client, url: &str) -> (u16, String) {
 
 /// A fresh login challenge, as the page's script asks for it: (CSRF token, challenge id, the
 /// bytes to sign).
+/// Posts an upload form and returns where the server sends the browser back to.
+async fn post_upload(c: &reqwest::Client, url: &str, form: reqwest::multipart::Form) -> String {
+    let r = c.post(url).multipart(form).send().await.expect("upload");
+    r.headers()["location"].to_str().unwrap_or("").to_owned()
+}
+
 async fn challenge(app: &App, c: &reqwest::Client) -> (String, serde_json::Value, Vec<u8>) {
     let (_, html) = page(c, &format!("{}/login", app.base)).await;
     let csrf = csrf_of(&html);
@@ -557,13 +563,7 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
             ),
             (vec![("birth_certificate_x", &pdf)], "app-err-upload-kind"),
         ] {
-            let r = c
-                .post(format!("{app_url}/documents"))
-                .multipart(together(&files))
-                .send()
-                .await
-                .expect("upload");
-            let location = r.headers()["location"].to_str().unwrap_or("").to_owned();
+            let location = post_upload(&c, &format!("{app_url}/documents"), together(&files)).await;
             assert!(location.contains(error), "{error}: {location}");
         }
         let (_, html) = page(&c, &app_url).await;
@@ -573,24 +573,13 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
         );
         // The health form 063u and both photos in one request; the second health form in its own
         // form, as the school's paper page and older pages send it.
-        let r = c
-            .post(format!("{app_url}/documents"))
-            .multipart(together(&[
-                ("health_063u", &pdf),
-                ("photo_3x4", &png),
-                ("photo_3x4", &png),
-            ]))
-            .send()
-            .await
-            .expect("upload");
-        assert!(
-            !r.headers()["location"]
-                .to_str()
-                .unwrap_or("")
-                .contains("error"),
-            "{:?}",
-            r.headers()["location"]
-        );
+        let form = together(&[
+            ("health_063u", &pdf),
+            ("photo_3x4", &png),
+            ("photo_3x4", &png),
+        ]);
+        let location = post_upload(&c, &format!("{app_url}/documents"), form).await;
+        assert!(!location.contains("error"), "{location}");
         let (_, html) = page(&c, &app_url).await;
         assert_eq!(
             html.matches("form=\"remove-").count(),
@@ -602,20 +591,8 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
             .text("csrf", csrf.clone())
             .text("kind", "health_026u3")
             .part("file", part);
-        let r = c
-            .post(format!("{app_url}/documents"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload");
-        assert!(
-            !r.headers()["location"]
-                .to_str()
-                .unwrap_or("")
-                .contains("error"),
-            "{:?}",
-            r.headers()["location"]
-        );
+        let location = post_upload(&c, &format!("{app_url}/documents"), form).await;
+        assert!(!location.contains("error"), "{location}");
         let (_, review) = page(&c, &format!("{app_url}/review")).await;
         let content = review
             .split("data-content=\"")
@@ -1017,20 +994,8 @@ async fn apply_and_submit(
         let part = reqwest::multipart::Part::bytes(data.clone()).file_name("scan");
         f = f.part(format!("file:{kind}"), part);
     }
-    let r = c
-        .post(format!("{}{path}/documents", app.base))
-        .multipart(f)
-        .send()
-        .await
-        .expect("upload");
-    assert!(
-        !r.headers()["location"]
-            .to_str()
-            .unwrap_or("")
-            .contains("error"),
-        "{:?}",
-        r.headers()["location"]
-    );
+    let location = post_upload(c, &format!("{}{path}/documents", app.base), f).await;
+    assert!(!location.contains("error"), "{location}");
     resubmit(app, c, parent, &path).await;
     path
 }
