@@ -859,7 +859,7 @@ pub(crate) async fn read_upload(
         .attachments
         .max_total_bytes
         .saturating_sub(attached);
-    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
         let field_kind = match field.name().unwrap_or_default() {
             "csrf" => {
                 csrf = field.text().await.map_err(broken)?;
@@ -879,7 +879,6 @@ pub(crate) async fn read_upload(
         ctx.check_csrf(&csrf)?;
         let name = label_of_upload(field.file_name());
         let limit = campaign.attachments.max_file_bytes;
-        let mut field = field;
         // The chunks are kept as they came and copied once, into a buffer of the right size.
         let mut chunks = Vec::new();
         let mut len = 0usize;
@@ -893,7 +892,7 @@ pub(crate) async fn read_upload(
             }
             chunks.push(chunk);
         }
-        room -= len as u64;
+        room = room.saturating_sub(len as u64);
         // A file input left empty sends a part with no name and no bytes.
         if len > 0 {
             let mut data = Vec::with_capacity(len);
@@ -917,7 +916,7 @@ pub(crate) async fn read_upload(
             return Ok(Err("app-err-upload-enough"));
         }
     }
-    let mut total: u64 = docs.iter().map(|d| d.size_bytes as u64).sum();
+    let mut total = attached;
     let mut checked = Vec::with_capacity(files.len());
     for (file_kind, name, data) in files {
         match campaign.attachments.check_upload(

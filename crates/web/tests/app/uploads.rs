@@ -408,13 +408,15 @@ fn dir_size(dir: &std::path::Path) -> u64 {
 }
 
 /// Sends the head of an upload of `declared` bytes (or chunked), then zeros for as long as the
-/// server reads them; returns the server's status line and location, and how much it took in.
+/// server reads them, starting a new file every `file_bytes` bytes if given; returns the
+/// server's status line and location, and how much it took in.
 async fn stream_upload(
     app: &App,
     cookie: &str,
     csrf: &str,
     id: i64,
     declared: Option<u64>,
+    file_bytes: Option<u64>,
 ) -> (String, u64) {
     let addr = app.base.trim_start_matches("http://").to_owned();
     let stream = tokio::net::TcpStream::connect(&addr)
@@ -447,19 +449,33 @@ async fn stream_upload(
             preamble
         };
         wr.write_all(first.as_bytes()).await?;
-        let zeros = vec![0u8; 64 * 1024];
-        let chunk = if chunked {
-            let mut c = format!("{:x}\r\n", zeros.len()).into_bytes();
-            c.extend_from_slice(&zeros);
+        let frame = |data: &[u8]| {
+            if !chunked {
+                return data.to_vec();
+            }
+            let mut c = format!("{:x}\r\n", data.len()).into_bytes();
+            c.extend_from_slice(data);
             c.extend_from_slice(b"\r\n");
             c
-        } else {
-            zeros
         };
+        let chunk = frame(&[0u8; 64 * 1024]);
+        let next_file = frame(
+            format!(
+                "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file:health_063u\"; \
+                 filename=\"more.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+            )
+            .as_bytes(),
+        );
         // Five gigabytes, generated as they are sent: never held anywhere.
         let five_gb: u64 = 5 * 1024 * 1024 * 1024;
+        let mut in_file = 0u64;
         while counter.load(std::sync::atomic::Ordering::Relaxed) < five_gb {
+            if file_bytes.is_some_and(|n| in_file >= n) {
+                wr.write_all(&next_file).await?;
+                in_file = 0;
+            }
             wr.write_all(&chunk).await?;
+            in_file += 64 * 1024;
             counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
         Ok::<(), std::io::Error>(())
@@ -536,7 +552,7 @@ async fn a_five_gigabyte_upload_is_refused_while_it_streams() {
     let before = dir_size(&app._dir.0);
     // Declared up front: refused before the body is read.
     let started = std::time::Instant::now();
-    let (answer, sent) = stream_upload(&app, &cookie, &csrf, id, Some(5 << 30)).await;
+    let (answer, sent) = stream_upload(&app, &cookie, &csrf, id, Some(5 << 30), None).await;
     eprintln!(
         "declared 5 GB: {answer} after {:?}, {sent} bytes sent",
         started.elapsed()
@@ -546,7 +562,7 @@ async fn a_five_gigabyte_upload_is_refused_while_it_streams() {
     assert!(sent < 64 << 20, "{sent} bytes taken in");
     // Streamed without a length: cut off at the campaign's limit per file, while streaming.
     let started = std::time::Instant::now();
-    let (answer, sent) = stream_upload(&app, &cookie, &csrf, id, None).await;
+    let (answer, sent) = stream_upload(&app, &cookie, &csrf, id, None, None).await;
     eprintln!(
         "chunked 5 GB: {answer} after {:?}, {sent} bytes sent",
         started.elapsed()
@@ -556,6 +572,19 @@ async fn a_five_gigabyte_upload_is_refused_while_it_streams() {
         "{answer}"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    assert!(sent < 64 << 20, "{sent} bytes taken in");
+    // Streamed as one file after another, each within the limit per file: cut off at the
+    // campaign's total (20 MiB), before the request's own limit (24 MiB) would end it less kindly.
+    let started = std::time::Instant::now();
+    let (answer, sent) = stream_upload(&app, &cookie, &csrf, id, None, Some(4 << 20)).await;
+    eprintln!(
+        "chunked 5 GB in 4 MiB files: {answer} after {:?}, {sent} bytes sent",
+        started.elapsed()
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 303") && answer.contains("app-err-total-too-large"),
+        "{answer}"
+    );
     assert!(sent < 64 << 20, "{sent} bytes taken in");
     // No file grew, and the draft is intact.
     assert!(dir_size(&app._dir.0) <= before + (1 << 20), "files grew");
