@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::packs::{PackedKey, Packs};
+use crate::packs::{Batch, PackedKey, Packs};
 use crate::sealed::{self, Keyring};
 use crate::{StoreError, sha256_hex};
 
@@ -80,22 +80,55 @@ impl BlobStore {
 
     /// [`BlobStore::put`] for a caller already on a blocking thread.
     pub fn put_blocking(&self, data: &[u8]) -> Result<StoredBlob, StoreError> {
-        let (stored, sha256) = match self.keys.current() {
-            Some(master) => {
-                use sha2::Digest;
-                let mut hasher = sha2::Sha256::new();
-                let mut sealed = Vec::with_capacity(sealed::sealed_len(data.len()));
-                sealed::seal_into(master, data, &mut sealed, |chunk| hasher.update(chunk))?;
-                let key = self.packs.append(&sealed)?;
-                (key, hex::encode(hasher.finalize()))
+        let mut stored = self.put_all_blocking(&[data])?;
+        stored
+            .pop()
+            .ok_or_else(|| StoreError::Data("no document was stored".into()))
+    }
+
+    /// Writes several documents durably, in one write and one flush, and returns their keys in
+    /// the same order; on an error none of them is kept.
+    pub fn put_all_blocking(&self, documents: &[&[u8]]) -> Result<Vec<StoredBlob>, StoreError> {
+        let master = self.keys.current();
+        let room = documents
+            .iter()
+            .map(|d| match master {
+                Some(_) => Batch::record_size(sealed::sealed_len(d.len())),
+                None => Batch::record_size(d.len()),
+            })
+            .sum();
+        let mut batch = Batch::with_capacity(room);
+        let mut digests = Vec::with_capacity(documents.len());
+        for data in documents {
+            match master {
+                Some(master) => {
+                    use sha2::Digest;
+                    let mut hasher = sha2::Sha256::new();
+                    batch.push_with(|buf| {
+                        sealed::seal_into(master, data, buf, |chunk| hasher.update(chunk))
+                    })?;
+                    digests.push(hex::encode(hasher.finalize()));
+                }
+                None => {
+                    batch.push_with(|buf| {
+                        buf.extend_from_slice(data);
+                        Ok(())
+                    })?;
+                    digests.push(sha256_hex(data));
+                }
             }
-            None => (self.packs.append(data)?, sha256_hex(data)),
-        };
-        Ok(StoredBlob {
-            key: stored,
-            sha256,
-            size: data.len() as u64,
-        })
+        }
+        let keys = self.packs.append_batch(batch)?;
+        Ok(keys
+            .into_iter()
+            .zip(digests)
+            .zip(documents)
+            .map(|((key, sha256), data)| StoredBlob {
+                key,
+                sha256,
+                size: data.len() as u64,
+            })
+            .collect())
     }
 
     /// A document in a file of its own, as every document was stored before packs: the tests
@@ -191,12 +224,6 @@ impl BlobStore {
                 Ok(())
             }
         }
-    }
-
-    /// Removes a file just written that will not be attached, from a blocking thread; what
-    /// cannot be removed stays for `fsck` to report.
-    pub fn remove_blocking(&self, key: &str) {
-        let _ = self.delete_blocking(key);
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {

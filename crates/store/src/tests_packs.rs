@@ -43,14 +43,24 @@ fn documents_written_at_once_from_many_threads_each_come_back_whole() {
             .map(|t| {
                 let blobs = blobs.clone();
                 s.spawn(move || {
-                    (0..25)
-                        .map(|i| {
-                            let data =
-                                document(t * 100 + i, 1 + (t * 7919 + i * 104_729) % 150_000);
-                            let blob = blobs.put_blocking(&data).unwrap();
-                            (data, blob)
-                        })
-                        .collect::<Vec<_>>()
+                    let data: Vec<Vec<u8>> = (0..25)
+                        .map(|i| document(t * 100 + i, 1 + (t * 7919 + i * 104_729) % 150_000))
+                        .collect();
+                    // Half the writers put one document at a time, half a few in one write,
+                    // as an upload does.
+                    let stored: Vec<StoredBlob> = if t % 2 == 0 {
+                        data.iter()
+                            .map(|d| blobs.put_blocking(d).unwrap())
+                            .collect()
+                    } else {
+                        data.chunks(1 + t % 4)
+                            .flat_map(|group| {
+                                let refs: Vec<&[u8]> = group.iter().map(|d| &d[..]).collect();
+                                blobs.put_all_blocking(&refs).unwrap()
+                            })
+                            .collect()
+                    };
+                    data.into_iter().zip(stored).collect::<Vec<_>>()
                 })
             })
             .collect();

@@ -77,6 +77,40 @@ async fn sealed_files_round_trip_and_keep_no_plaintext_on_disk() {
 }
 
 #[tokio::test]
+async fn documents_sealed_together_in_one_write_each_open_alone_with_its_own_hash() {
+    let dir = Dir::new();
+    let k1 = MasterKey::generate("k1");
+    let blobs = BlobStore::open_with_keys(&dir.0, keyring(&[&k1])).unwrap();
+    let documents: Vec<Vec<u8>> = [0, 1, SEGMENT + 1, 2 * SEGMENT, 70_000]
+        .into_iter()
+        .map(content)
+        .collect();
+    let refs: Vec<&[u8]> = documents.iter().map(|d| &d[..]).collect();
+    let stored = blobs.put_all_blocking(&refs).unwrap();
+    assert_eq!(stored.len(), documents.len());
+    let pack = crate::packs::PackedKey::parse(&stored[0].key).unwrap().pack;
+    for (data, blob) in documents.iter().zip(&stored) {
+        assert_eq!(
+            crate::packs::PackedKey::parse(&blob.key).unwrap().pack,
+            pack
+        );
+        assert_eq!(blob.sha256, sha256_hex(data));
+        assert_eq!(blob.size, data.len() as u64);
+        assert_eq!(&blobs.get(&blob.key).await.unwrap(), data);
+    }
+    // Deleting one leaves its neighbours in the same write whole.
+    blobs.delete(&stored[2].key).await.unwrap();
+    assert!(matches!(
+        blobs.get(&stored[2].key).await,
+        Err(StoreError::NotFound)
+    ));
+    for i in [0, 1, 3, 4] {
+        assert_eq!(blobs.get(&stored[i].key).await.unwrap(), documents[i]);
+    }
+    assert!(blobs.put_all_blocking(&[]).unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_changed_cut_or_reordered_file_is_refused() {
     let dir = Dir::new();
     let k1 = MasterKey::generate("k1");

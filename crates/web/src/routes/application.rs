@@ -934,30 +934,28 @@ pub(crate) async fn read_upload(
     // The checks and the writes are CPU and disk work: off the async workers, in one hop to a
     // blocking thread for the whole upload.
     let blobs = state.blobs.clone();
-    let stored = tokio::task::spawn_blocking(move || {
-        let mut stored = Vec::with_capacity(checked.len());
+    let stored = tokio::task::spawn_blocking(move || -> Result<_, store::StoreError> {
+        let mut cleaned = Vec::with_capacity(checked.len());
         for (kind, name, data, format) in checked {
             let is_photo = kind == domain::campaign::DocumentKind::PHOTO_3X4.as_str();
-            let outcome = match crate::images::clean(format, data, is_photo) {
-                Ok(clean) => blobs.put_blocking(&clean).map(Ok),
-                Err(key) => Ok(Err(key)),
-            };
-            match outcome {
-                Ok(Ok(blob)) => stored.push(CheckedUpload {
-                    kind,
-                    name,
-                    blob,
-                    format,
-                }),
-                // One file refused or not written: none of this upload is kept.
-                refused => {
-                    for u in &stored {
-                        blobs.remove_blocking(&u.blob.key);
-                    }
-                    return refused.map(|r| r.map(|_| Vec::new()));
-                }
+            match crate::images::clean(format, data, is_photo) {
+                Ok(clean) => cleaned.push((kind, name, clean, format)),
+                // One file refused: none of this upload is written.
+                Err(key) => return Ok(Err(key)),
             }
         }
+        let bytes: Vec<&[u8]> = cleaned.iter().map(|(_, _, data, _)| &data[..]).collect();
+        let blobs = blobs.put_all_blocking(&bytes)?;
+        let stored = cleaned
+            .into_iter()
+            .zip(blobs)
+            .map(|((kind, name, _, format), blob)| CheckedUpload {
+                kind,
+                name,
+                blob,
+                format,
+            })
+            .collect();
         Ok(Ok(stored))
     })
     .await
