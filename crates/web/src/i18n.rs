@@ -105,7 +105,7 @@ impl Tr {
 /// completeness test catches long before a person would.
 pub fn translate(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     let found = if args.is_empty() {
-        LOCALES.try_lookup(lang.id(), key)
+        plain(lang, key)
     } else {
         let map: HashMap<Cow<'static, str>, FluentValue> = args
             .iter()
@@ -126,6 +126,26 @@ pub fn translate(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
         tracing::warn!(key, lang = lang.code(), "missing translation");
         key.to_owned()
     })
+}
+
+thread_local! {
+    /// Messages without arguments, formatted once per thread and language. A page asks for
+    /// dozens of them, and Fluent negotiates the language and formats the pattern anew each time:
+    /// that was a tenth of the server's time on the status page a parent polls (bench/README.md,
+    /// "Ninth round"). Only keys that exist are kept, so the table is bounded by the files.
+    static PLAIN: std::cell::RefCell<[HashMap<Box<str>, Box<str>>; 3]> = Default::default();
+}
+
+fn plain(lang: Lang, key: &str) -> Option<String> {
+    let slot = lang as usize;
+    if let Some(text) = PLAIN.with_borrow(|tables| tables[slot].get(key).map(|t| t.to_string())) {
+        return Some(text);
+    }
+    let text = LOCALES.try_lookup(lang.id(), key)?;
+    PLAIN.with_borrow_mut(|tables| {
+        tables[slot].insert(key.into(), text.as_str().into());
+    });
+    Some(text)
 }
 
 /// Whether a key exists in a language's own files (no fallback), for the completeness test.
@@ -165,5 +185,31 @@ mod tests {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), None);
         assert_eq!(Lang::from_accept_language("kk-KZ"), Some(Lang::Kk));
         assert_eq!(Lang::default(), Lang::Kk);
+    }
+
+    #[test]
+    fn a_message_kept_from_an_earlier_page_is_the_one_fluent_formats_in_each_language() {
+        for _ in 0..2 {
+            for lang in Lang::ALL {
+                for key in [
+                    "app-doc-upload-chosen",
+                    "app-err-total-too-large",
+                    "nav-cabinet",
+                ] {
+                    assert_eq!(
+                        Tr::new(lang).t(key),
+                        LOCALES.try_lookup(lang.id(), key).unwrap(),
+                        "{key} in {lang:?}"
+                    );
+                }
+            }
+        }
+        assert_ne!(
+            Tr::new(Lang::Kk).t("nav-cabinet"),
+            Tr::new(Lang::En).t("nav-cabinet")
+        );
+        // A key that does not exist is shown as itself, and not kept.
+        assert_eq!(Tr::new(Lang::Ru).t("no-such-key"), "no-such-key");
+        assert!(PLAIN.with_borrow(|t| !t[Lang::Ru as usize].contains_key("no-such-key")));
     }
 }
