@@ -34,10 +34,11 @@ pub fn check(data: &[u8]) -> Result<(), &'static str> {
     if find(tail, b"%%EOF").is_none() {
         return Err("app-err-pdf-broken");
     }
-    if is_polyglot(data) {
+    let found = scan(data);
+    if found.tag || has_zip_end(data) {
         return Err("app-err-pdf-polyglot");
     }
-    if has_active_names(data) {
+    if found.active_name {
         return Err("app-err-pdf-active");
     }
     let mut budget = MAX_INFLATED_BYTES;
@@ -53,7 +54,8 @@ pub fn check(data: &[u8]) -> Result<(), &'static str> {
             return Err("app-err-pdf-active");
         }
         budget -= out.len() as u64;
-        if has_active_names(&out) || is_polyglot_inner(&out) {
+        let found = scan(&out);
+        if found.tag || found.active_name {
             return Err("app-err-pdf-active");
         }
     }
@@ -67,17 +69,26 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Where a ZIP reader looks for the archive's end record: the last 64 KiB and its 22 bytes.
 const ZIP_END_WINDOW: usize = 65_535 + 22;
 
-/// Markers of another format: the end record a ZIP reader finds near the end (only there: four
-/// bytes anywhere in megabytes of compressed scan would refuse honest files now and then), or
-/// the tags a browser would run as a page.
-fn is_polyglot(data: &[u8]) -> bool {
+/// The end record a ZIP reader finds near the end (only there: four bytes anywhere in megabytes
+/// of compressed scan would refuse honest files now and then).
+fn has_zip_end(data: &[u8]) -> bool {
     let tail = &data[data.len().saturating_sub(ZIP_END_WINDOW)..];
-    find(tail, b"PK\x05\x06").is_some() || is_polyglot_inner(data)
+    find(tail, b"PK\x05\x06").is_some()
 }
 
-fn is_polyglot_inner(data: &[u8]) -> bool {
-    // One pass from `<` to `<` rather than a pass per tag: this runs over every uploaded PDF, and
-    // in the rush's profile six passes were the largest single cost of an application.
+/// What one pass over a PDF's bytes found.
+#[derive(Debug, Default, PartialEq)]
+struct Found {
+    /// A tag a browser would run as a page: the file is also another kind of file.
+    tag: bool,
+    /// A `/Name` (with `#xx` escapes decoded) that makes a PDF act on its own or carry files.
+    active_name: bool,
+}
+
+/// One pass from each `<` or `/` to the next, rather than a pass for the tags and another for
+/// the names: this runs over every uploaded PDF, and such passes were the largest single cost of
+/// an application in an early rush profile (bench/README.md).
+fn scan(data: &[u8]) -> Found {
     const TAGS: [&[u8]; 6] = [
         b"script",
         b"html",
@@ -86,23 +97,58 @@ fn is_polyglot_inner(data: &[u8]) -> bool {
         b"iframe",
         b"body",
     ];
-    let mut rest = data;
-    while let Some(at) = memchr::memchr(b'<', rest) {
-        rest = &rest[at + 1..];
-        if TAGS
-            .iter()
-            .any(|tag| rest.len() >= tag.len() && rest[..tag.len()].eq_ignore_ascii_case(tag))
-        {
-            return true;
+    const LONGEST: usize = 13; // "EmbeddedFiles"
+    let mut found = Found::default();
+    let mut name = Vec::with_capacity(LONGEST + 1);
+    let mut i = 0;
+    loop {
+        // Once an active name is found, only a tag could still change the answer.
+        let next = if found.active_name {
+            memchr::memchr(b'<', &data[i..])
+        } else {
+            memchr::memchr2(b'<', b'/', &data[i..])
+        };
+        let Some(at) = next else {
+            return found;
+        };
+        i += at + 1;
+        if data[i - 1] == b'<' {
+            let rest = &data[i..];
+            if TAGS
+                .iter()
+                .any(|tag| rest.len() >= tag.len() && rest[..tag.len()].eq_ignore_ascii_case(tag))
+            {
+                found.tag = true;
+                return found;
+            }
+            continue;
+        }
+        // A name runs to the next delimiter, `<` and `/` among them, so every one of those is
+        // still looked at. A name grown longer than any active one is left at once.
+        name.clear();
+        i = read_name(data, i, LONGEST, &mut name);
+        if name.len() <= LONGEST && ACTIVE_NAMES.contains(&&name[..]) {
+            found.active_name = true;
         }
     }
-    false
 }
 
-/// Reads every `/Name` token with `#xx` escapes decoded and looks for the active ones.
-fn has_active_names(data: &[u8]) -> bool {
-    const LONGEST: usize = 13; // "EmbeddedFiles"
-    has_name(data, LONGEST, |name| ACTIVE_NAMES.contains(&name))
+/// Reads a name's bytes from `i` with `#xx` escapes decoded, up to a delimiter or until it is
+/// longer than `longest`; returns where reading stopped.
+fn read_name(data: &[u8], mut i: usize, longest: usize, name: &mut Vec<u8>) -> usize {
+    while i < data.len() && !DELIMITER[usize::from(data[i])] && name.len() <= longest {
+        if data[i] == b'#'
+            && i + 2 < data.len()
+            && let (Some(h), Some(l)) = (hex(data[i + 1]), hex(data[i + 2]))
+        {
+            name.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        name.push(data[i]);
+        i += 1;
+    }
+    i
 }
 
 /// Whether a `/Name` token (with `#xx` escapes decoded) of at most `longest` bytes satisfies
@@ -115,20 +161,8 @@ fn has_name(data: &[u8], longest: usize, wanted: impl Fn(&[u8]) -> bool) -> bool
     // longer than any wanted one is left at once: what follows it up to the next `/` is no
     // name's start, so the search goes on from there.
     while let Some(slash) = memchr::memchr(b'/', &data[i..]) {
-        i += slash + 1;
         name.clear();
-        while i < data.len() && !DELIMITER[usize::from(data[i])] && name.len() <= longest {
-            if data[i] == b'#'
-                && i + 2 < data.len()
-                && let (Some(h), Some(l)) = (hex(data[i + 1]), hex(data[i + 2]))
-            {
-                name.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-            name.push(data[i]);
-            i += 1;
-        }
+        i = read_name(data, i + slash + 1, longest, &mut name);
         if name.len() <= longest && wanted(&name) {
             return true;
         }
@@ -276,6 +310,33 @@ mod tests {
         pdf.extend_from_slice(b"\x01/JS \x02\xff");
         pdf.extend_from_slice(b"\nendstream endobj\n%%EOF\n");
         assert_eq!(check(&pdf), Ok(()));
+    }
+
+    #[test]
+    fn one_pass_finds_tags_and_names_wherever_they_touch() {
+        let with = |body: &[u8]| {
+            let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
+            pdf.extend_from_slice(body);
+            pdf.extend_from_slice(b"endobj\n%%EOF\n");
+            check(&pdf)
+        };
+        // A tag right after a name, and a name right after a tag.
+        assert_eq!(with(b"<</Length 3/Foo<script>"), Err("app-err-pdf-polyglot"));
+        assert_eq!(with(b"<</Foo<</Launch>>"), Err("app-err-pdf-active"));
+        // A tag after an active name still makes the file another kind of file: that answer
+        // wins, as when the two were looked for one after the other.
+        assert_eq!(
+            with(b"<</S/JavaScript>> <html>"),
+            Err("app-err-pdf-polyglot")
+        );
+        assert_eq!(
+            scan(b"/XFA</EmbeddedFile"),
+            Found {
+                tag: false,
+                active_name: true
+            }
+        );
+        assert_eq!(scan(b"/Launc/h<bod"), Found::default());
     }
 
     #[test]
