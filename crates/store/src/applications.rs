@@ -116,7 +116,14 @@ pub struct DocumentRecord {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// An application with its documents (by kind, then as attached) and its history (oldest first).
+pub type ApplicationHistory = (
+    ApplicationRecord,
+    Vec<DocumentRecord>,
+    Vec<ApplicationEvent>,
+);
+
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct ApplicationEvent {
     pub id: i64,
     pub application_id: i64,
@@ -533,6 +540,29 @@ impl Store {
         id: i64,
         scope: Scope,
     ) -> Result<Option<(ApplicationRecord, Vec<DocumentRecord>)>, StoreError> {
+        Ok(self
+            .read_application(id, scope, false)
+            .await?
+            .map(|(a, documents, _)| (a, documents)))
+    }
+
+    /// The application, its documents and its history (oldest first) in one query: the status
+    /// page a parent polls. On PostgreSQL the history asked apart was a second round trip for
+    /// every poll.
+    pub async fn application_with_history(
+        &self,
+        id: i64,
+        scope: Scope,
+    ) -> Result<Option<ApplicationHistory>, StoreError> {
+        self.read_application(id, scope, true).await
+    }
+
+    async fn read_application(
+        &self,
+        id: i64,
+        scope: Scope,
+        with_events: bool,
+    ) -> Result<Option<ApplicationHistory>, StoreError> {
         use sqlx::{FromRow, Row};
         let (clause, value) = match scope {
             Scope::Parent(id) => ("a.parent_id = ", id),
@@ -554,8 +584,20 @@ impl Store {
                   FROM documents d WHERE d.application_id = a.id)"
             }
         };
+        let events = match (&self.read, with_events) {
+            (_, false) => "'[]'",
+            (PoolHandle::Sqlite(_), true) => {
+                "(SELECT json_group_array(json_array(e.id, e.status, e.actor_id, e.comment, e.at)) \
+                  FROM application_events e WHERE e.application_id = a.id)"
+            }
+            (PoolHandle::Postgres(_), true) => {
+                "(SELECT coalesce(json_agg(json_build_array(e.id, e.status, e.actor_id, e.comment, e.at))::text, '[]') \
+                  FROM application_events e WHERE e.application_id = a.id)"
+            }
+        };
         let sql = format!(
-            "SELECT {}, {documents} AS documents_json FROM applications a WHERE a.id = $1 AND {clause}$2",
+            "SELECT {}, {documents} AS documents_json, {events} AS events_json \
+             FROM applications a WHERE a.id = $1 AND {clause}$2",
             APP_COLUMNS_OF_A.as_str()
         );
         let row = with_pool!(&self.read, |pool| {
@@ -568,13 +610,31 @@ impl Store {
                     Ok((
                         ApplicationRecord::from_row(&row)?,
                         row.try_get::<String, _>("documents_json")?,
+                        row.try_get::<String, _>("events_json")?,
                     ))
                 })
                 .transpose()?
         });
-        let Some((application, json)) = row else {
+        let Some((application, json, events_json)) = row else {
             return Ok(None);
         };
+        type EventFields = (i64, String, Option<i64>, Option<String>, String);
+        let event_fields: Vec<EventFields> = serde_json::from_str(&events_json)
+            .map_err(|e| StoreError::Data(format!("history of application {id}: {e}")))?;
+        let mut events = Vec::with_capacity(event_fields.len());
+        for (event_id, status, actor_id, comment, at) in event_fields {
+            events.push(ApplicationEvent {
+                id: event_id,
+                application_id: application.id,
+                status,
+                actor_id,
+                comment,
+                at: parse_stored_time(&at).ok_or_else(|| {
+                    StoreError::Data(format!("event {event_id}: time {at:?} not understood"))
+                })?,
+            });
+        }
+        events.sort_by_key(|e| e.id);
         type Fields = (i64, String, String, String, String, i64, String, String);
         let fields: Vec<Fields> = serde_json::from_str(&json)
             .map_err(|e| StoreError::Data(format!("documents of application {id}: {e}")))?;
@@ -597,7 +657,7 @@ impl Store {
             });
         }
         documents.sort_by(|x, y| (&x.kind, x.id).cmp(&(&y.kind, y.id)));
-        Ok(Some((application, documents)))
+        Ok(Some((application, documents, events)))
     }
 
     pub async fn documents(&self, application_id: i64) -> Result<Vec<DocumentRecord>, StoreError> {

@@ -624,10 +624,28 @@ async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
             "the same documents in the same order"
         );
         assert_eq!(docs.len(), 3);
+        // With its history too, for the status page: the same again, and the events as read
+        // alone, oldest first.
+        let (with_history, docs_again, events) = s
+            .application_with_history(id, scoped)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(format!("{with_history:?}"), format!("{a:?}"));
+        assert_eq!(format!("{docs_again:?}"), format!("{docs:?}"));
+        let alone = s.application_events(id).await.unwrap();
+        assert!(!alone.is_empty(), "a draft has its creation in its history");
+        assert_eq!(events, alone);
         // Another parent's, or a school's that it is not addressed to: nothing, as for no such id.
         for scope in [Scope::Parent(parent + 100), Scope::School(987_654)] {
             assert!(
                 s.application_with_documents(id, scope)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            assert!(
+                s.application_with_history(id, scope)
                     .await
                     .unwrap()
                     .is_none()

@@ -321,7 +321,10 @@ mod tests {
             check(&pdf)
         };
         // A tag right after a name, and a name right after a tag.
-        assert_eq!(with(b"<</Length 3/Foo<script>"), Err("app-err-pdf-polyglot"));
+        assert_eq!(
+            with(b"<</Length 3/Foo<script>"),
+            Err("app-err-pdf-polyglot")
+        );
         assert_eq!(with(b"<</Foo<</Launch>>"), Err("app-err-pdf-active"));
         // A tag after an active name still makes the file another kind of file: that answer
         // wins, as when the two were looked for one after the other.

@@ -710,7 +710,11 @@ pub async fn show(
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
     let user = parent(&ctx)?;
-    let (a, docs) = owned_with_documents(&state, user, id).await?;
+    let (a, docs, events) = state
+        .store
+        .application_with_history(id, Scope::Parent(user.person.id))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let status = status_of(&a)?;
     let school = match a.school_id {
@@ -721,10 +725,7 @@ pub async fn show(
         None => String::new(),
     };
     let street = crate::service::street_name(&state, a.street_id, ctx.lang.code()).await?;
-    let timeline = state
-        .store
-        .application_events(id)
-        .await?
+    let timeline = events
         .into_iter()
         .map(|e| TimelineEntry {
             at: local_time(e.at).format("%d.%m.%Y %H:%M").to_string(),
