@@ -737,19 +737,10 @@ impl Store {
         if editable.is_none() {
             return Err(StoreError::NotFound);
         }
-        let mut ids = Vec::with_capacity(uploads.len());
+        let ids = insert_document_rows(&mut tx, application_id, uploads, now).await?;
         let mut details = String::from("add_document");
-        for upload in uploads {
-            let file = NewDocument {
-                application_id,
-                kind: upload.kind,
-                blob: upload.blob,
-                original_name: upload.original_name,
-                content_type: upload.content_type,
-            };
-            let id = insert_document_row(&mut tx, &file, now).await?;
+        for (upload, id) in uploads.iter().zip(&ids) {
             details.push_str(&format!(" {} document:{id}", upload.kind));
-            ids.push(id);
         }
         // One record names every file of the upload, written last: on PostgreSQL the audit
         // head's row lock, which orders every audited write, is then held for one statement
@@ -1286,6 +1277,71 @@ async fn insert_document_row(
         .await?
     });
     Ok(id)
+}
+
+/// Inserts the rows of an upload's documents in one statement (one round trip to PostgreSQL
+/// instead of one per file) and returns their ids in the uploads' order.
+async fn insert_document_rows(
+    tx: &mut crate::Tx,
+    application_id: i64,
+    uploads: &[DocumentUpload<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    if uploads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from(
+        "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) VALUES ",
+    );
+    for i in 0..uploads.len() {
+        let n = i * 8;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6,
+            n + 7,
+            n + 8
+        ));
+    }
+    // The order of RETURNING's rows is not promised: each row is told by its storage key, which
+    // is unique to the stored file.
+    sql.push_str(" RETURNING id, storage_key");
+    let rows: Vec<(i64, String)> = with_tx!(tx, |conn| {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for upload in uploads {
+            query = query
+                .bind(application_id)
+                .bind(upload.kind)
+                .bind(&upload.blob.key)
+                .bind(upload.original_name)
+                .bind(upload.content_type)
+                .bind(upload.blob.size as i64)
+                .bind(&upload.blob.sha256)
+                .bind(now);
+        }
+        query.fetch_all(&mut *conn).await?
+    });
+    uploads
+        .iter()
+        .map(|upload| {
+            rows.iter()
+                .find(|(_, key)| *key == upload.blob.key)
+                .map(|(id, _)| *id)
+                .ok_or_else(|| {
+                    StoreError::Data(format!(
+                        "document {} was not inserted with the others",
+                        upload.blob.key
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// A time as the databases write it into JSON: RFC 3339 (PostgreSQL's `timestamptz`, and what

@@ -74,6 +74,7 @@ fn test_session(token: &str) -> crate::NewSession<'_> {
         token,
         csrf_secret: "csrf",
         absolute_ttl: Duration::hours(12),
+        answers: None,
     }
 }
 
@@ -177,6 +178,50 @@ async fn a_challenge_is_used_once_and_expires() {
         );
         // Refused as expired, it was not used up: in time, it still works.
         assert_eq!(s.use_challenge(&late, t0()).await.unwrap(), Ok(()));
+        // A sign-in uses its challenge up in its own transaction: a replay opens no session,
+        // and neither does a late one.
+        let signer = test_signer("880101300123");
+        let answered = challenge("three");
+        let with = |token, c| crate::NewSession {
+            answers: Some(c),
+            ..test_session(token)
+        };
+        assert!(
+            s.sign_in(&signer, &with("s1", &answered), None, "-", t0())
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(
+            s.sign_in(&signer, &with("s2", &answered), None, "-", t0())
+                .await
+                .unwrap()
+                .err(),
+            Some(ChallengeRefusal::AlreadyUsed)
+        );
+        let unused = challenge("four");
+        assert_eq!(
+            s.sign_in(
+                &signer,
+                &with("s3", &unused),
+                None,
+                "-",
+                t0() + Duration::minutes(6)
+            )
+            .await
+            .unwrap()
+            .err(),
+            Some(ChallengeRefusal::Expired)
+        );
+        let idle = Duration::minutes(30);
+        assert!(s.signed_in("s1", t0(), idle).await.unwrap().is_some());
+        for refused in ["s2", "s3"] {
+            assert!(s.signed_in(refused, t0(), idle).await.unwrap().is_none());
+        }
+        assert_eq!(
+            s.use_challenge(&answered, t0()).await.unwrap(),
+            Err(ChallengeRefusal::AlreadyUsed)
+        );
         // Its record goes an hour after it expired.
         assert_eq!(
             s.purge_challenges(t0() + Duration::minutes(30))
@@ -188,7 +233,8 @@ async fn a_challenge_is_used_once_and_expires() {
             s.purge_challenges(t0() + Duration::minutes(66))
                 .await
                 .unwrap(),
-            2
+            3,
+            "\"one\", \"two\" and the sign-in's \"three\"; the late sign-in's was not kept"
         );
     }
 }
@@ -401,6 +447,7 @@ async fn a_sign_in_records_the_person_opens_a_session_and_replaces_the_old_one_i
         let (person, roles) = s
             .sign_in(&signer, &test_session("first"), None, "10.0.0.1", t0())
             .await
+            .unwrap()
             .unwrap();
         assert_eq!((person.iin.as_str(), person.language.as_str()), (iin, "ru"));
         assert_eq!(
@@ -421,6 +468,7 @@ async fn a_sign_in_records_the_person_opens_a_session_and_replaces_the_old_one_i
                 t0(),
             )
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(again.id, person.id);
         assert!(s.signed_in("first", t0(), idle).await.unwrap().is_none());
@@ -543,6 +591,12 @@ async fn photos_picked_together_are_attached_all_or_none_with_one_audit_record_n
         assert_eq!(ids.len(), 2);
         let docs = s.documents(id).await.unwrap();
         assert_eq!(docs.len(), 2);
+        // Inserted in one statement, each id still belongs to its own file.
+        for (blob, doc_id) in blobs.iter().zip(&ids) {
+            let doc = docs.iter().find(|d| d.id == *doc_id).expect("a row per id");
+            assert_eq!(doc.storage_key, blob.key);
+            assert_eq!(doc.size_bytes, blob.size as i64);
+        }
         let added = s
             .audit_search(
                 &format!("person:{parent}"),
@@ -680,9 +734,11 @@ async fn who_is_signed_in_is_remembered_and_forgotten_at_once_when_this_process_
         let (person, _) = here
             .sign_in(&signer, &test_session("one"), None, "-", t0())
             .await
+            .unwrap()
             .unwrap();
         here.sign_in(&signer, &test_session("two"), None, "-", t0())
             .await
+            .unwrap()
             .unwrap();
 
         // Ended by the other instance: remembered here for a while, gone there.
@@ -700,10 +756,12 @@ async fn who_is_signed_in_is_remembered_and_forgotten_at_once_when_this_process_
         let other = test_signer("900202400234");
         here.sign_in(&other, &test_session("three"), None, "-", t0())
             .await
+            .unwrap()
             .unwrap();
         assert!(here.signed_in("three", t0(), idle).await.unwrap().is_some());
         here.sign_in(&signer, &test_session("four"), Some("three"), "-", t0())
             .await
+            .unwrap()
             .unwrap();
         assert!(here.signed_in("three", t0(), idle).await.unwrap().is_none());
 
