@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Store, StoreError, with_pool};
+use crate::{Store, StoreError, Tx, with_pool, with_tx};
 
 /// A challenge as issued: what the signer must sign, and until when.
 #[derive(Clone, Debug)]
@@ -30,35 +30,19 @@ pub enum ChallengeRefusal {
 
 impl Store {
     /// Uses up a challenge the service issued, whose signature the caller checked: of two
-    /// requests racing with the same challenge only one gets `Ok`.
+    /// requests racing with the same challenge only one gets `Ok`. A sign-in uses its challenge
+    /// up in its own transaction instead ([`Store::sign_in`]).
     pub async fn use_challenge(
         &self,
         challenge: &Challenge,
         now: DateTime<Utc>,
     ) -> Result<Result<(), ChallengeRefusal>, StoreError> {
-        if challenge.expires_at <= now {
-            return Ok(Err(ChallengeRefusal::Expired));
+        let mut tx = self.begin().await?;
+        let used = record_use(&mut tx, challenge, now).await?;
+        if used.is_ok() {
+            tx.commit().await?;
         }
-        let recorded = with_pool!(&self.write, |pool| {
-            sqlx::query(
-                "INSERT INTO challenges (id, purpose, payload, created_at, expires_at, used_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&challenge.id)
-            .bind(&challenge.purpose)
-            .bind(&challenge.payload)
-            .bind(challenge.created_at)
-            .bind(challenge.expires_at)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(if recorded == 1 {
-            Ok(())
-        } else {
-            Err(ChallengeRefusal::AlreadyUsed)
-        })
+        Ok(used)
     }
 
     /// Drops the record of challenges that can no longer be used anyway; run periodically.
@@ -72,4 +56,36 @@ impl Store {
                 .rows_affected()
         }))
     }
+}
+
+/// Records a challenge as used inside the caller's transaction; a challenge used before (here or
+/// on another instance) or expired is refused, and the caller must then not commit.
+pub(crate) async fn record_use(
+    tx: &mut Tx,
+    challenge: &Challenge,
+    now: DateTime<Utc>,
+) -> Result<Result<(), ChallengeRefusal>, StoreError> {
+    if challenge.expires_at <= now {
+        return Ok(Err(ChallengeRefusal::Expired));
+    }
+    let recorded = with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO challenges (id, purpose, payload, created_at, expires_at, used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&challenge.id)
+        .bind(&challenge.purpose)
+        .bind(&challenge.payload)
+        .bind(challenge.created_at)
+        .bind(challenge.expires_at)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    });
+    Ok(if recorded == 1 {
+        Ok(())
+    } else {
+        Err(ChallengeRefusal::AlreadyUsed)
+    })
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::audit::{self, AuditEntry};
-use crate::{Store, StoreError, Tx, sha256_hex, with_pool, with_tx};
+use crate::{Challenge, ChallengeRefusal, Store, StoreError, Tx, sha256_hex, with_pool, with_tx};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Person {
@@ -38,6 +38,10 @@ pub struct NewSession<'a> {
     pub token: &'a str,
     pub csrf_secret: &'a str,
     pub absolute_ttl: Duration,
+    /// The signed challenge this sign-in answers: used up in the sign-in's own transaction, so
+    /// that it is used exactly when a session was opened with it (and, on PostgreSQL, without a
+    /// flush to disk of its own).
+    pub answers: Option<&'a Challenge>,
 }
 
 const STAFF_ROLES_OF: &str = "SELECT id, iin, role, school_id, granted_by, granted_at FROM staff_roles \
@@ -189,8 +193,13 @@ impl Store {
         replaces: Option<&str>,
         source: &str,
         now: DateTime<Utc>,
-    ) -> Result<(Person, Vec<StaffRole>), StoreError> {
+    ) -> Result<Result<(Person, Vec<StaffRole>), ChallengeRefusal>, StoreError> {
         let mut tx = self.begin_draft().await?;
+        if let Some(challenge) = session.answers
+            && let Err(refused) = crate::challenges::record_use(&mut tx, challenge, now).await?
+        {
+            return Ok(Err(refused));
+        }
         let person = upsert_signer(&mut tx, signer, now).await?;
         if let Some(old) = replaces {
             with_tx!(&mut tx, |conn| {
@@ -231,7 +240,7 @@ impl Store {
             self.signed_in_cache
                 .forget_session(&sha256_hex(old.as_bytes()));
         }
-        Ok((person, roles))
+        Ok(Ok((person, roles)))
     }
 
     pub async fn person(&self, id: i64) -> Result<Person, StoreError> {

@@ -176,9 +176,10 @@ fn log_safe(e: pki::VerifyError) -> String {
     .to_string()
 }
 
-/// Checks a signed challenge and uses it up. The signature is verified first, so that a
-/// forged attempt does not burn the legitimate user's challenge. `text` is the one the
-/// challenge was issued with.
+/// Checks a signed challenge; the sign-in it opens uses it up in its own transaction
+/// (`Store::sign_in`, and [`challenge_refused`] for its answer). The signature is verified
+/// first, so that a forged attempt does not burn the legitimate user's challenge. `text` is the
+/// one the challenge was issued with.
 pub async fn verify_challenge(
     state: &AppState,
     challenge_id: &str,
@@ -186,21 +187,20 @@ pub async fn verify_challenge(
     text: impl FnOnce(&str) -> String,
     cms: &str,
     purpose: Purpose,
-) -> Result<VerifiedSignature, SignatureRefused> {
+) -> Result<(VerifiedSignature, Challenge), SignatureRefused> {
     let challenge = issued_challenge(state, challenge_id, purpose_code, text)
         .ok_or_else(|| SignatureRefused::new("auth-challenge-unknown", "unknown challenge"))?;
     let verified = verify(state, cms, challenge.payload.clone().into_bytes(), purpose).await?;
-    match state.store.use_challenge(&challenge, Utc::now()).await {
-        Ok(Ok(())) => Ok(verified),
-        Ok(Err(ChallengeRefusal::Expired)) => {
-            Err(SignatureRefused::new("auth-challenge-expired", "expired"))
+    Ok((verified, challenge))
+}
+
+/// Why a challenge whose signature was good could not be used.
+pub fn challenge_refused(refusal: ChallengeRefusal) -> SignatureRefused {
+    match refusal {
+        ChallengeRefusal::Expired => SignatureRefused::new("auth-challenge-expired", "expired"),
+        ChallengeRefusal::AlreadyUsed => {
+            SignatureRefused::new("auth-challenge-used", "already used")
         }
-        Ok(Err(ChallengeRefusal::AlreadyUsed)) => {
-            Err(SignatureRefused::new("auth-challenge-used", "already used"))
-        }
-        Ok(Err(ChallengeRefusal::Unknown)) => {
-            Err(SignatureRefused::new("auth-challenge-unknown", "unknown"))
-        }
-        Err(e) => Err(SignatureRefused::new("error-internal", e.to_string())),
+        ChallengeRefusal::Unknown => SignatureRefused::new("auth-challenge-unknown", "unknown"),
     }
 }

@@ -106,7 +106,7 @@ pub async fn eds_login(
     Json(body): Json<EdsLogin>,
 ) -> AppResult<Response> {
     ctx.check_csrf(csrf_header(&headers))?;
-    let verified = match eds::verify_challenge(
+    let (verified, challenge) = match eds::verify_challenge(
         &state,
         &body.challenge_id,
         "login",
@@ -119,7 +119,10 @@ pub async fn eds_login(
         Ok(v) => v,
         Err(r) => return Ok(refusal_json(&ctx, &r)),
     };
-    let (user, mut response) = open_session(&state, &ctx, &verified).await?;
+    let (user, mut response) = match open_session(&state, &ctx, &verified, &challenge).await? {
+        Ok(opened) => opened,
+        Err(r) => return Ok(refusal_json(&ctx, &r)),
+    };
     let target = home_of(&user);
     *response.body_mut() =
         axum::body::Body::from(serde_json::json!({ "redirect": target }).to_string());
@@ -158,16 +161,19 @@ pub async fn demo_login(
     let verified =
         match eds::verify_challenge(&state, &c.id, "login", login_text, &cms, Purpose::Login).await
         {
-            Ok(v) => v,
-            // The same answer a real signature gets (e.g. revocation status unknown because the
-            // configured OCSP responder does not answer), on the login page.
-            Err(r) => {
-                tracing::info!(reason = %r.detail, "demo signature refused");
-                let page = render_login(&state, &ctx, Some(ctx.t(r.message_key)));
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            }
+            Ok((verified, challenge)) => open_session(&state, &ctx, &verified, &challenge).await?,
+            Err(r) => Err(r),
         };
-    let (user, mut response) = open_session(&state, &ctx, &verified).await?;
+    let (user, mut response) = match verified {
+        Ok(opened) => opened,
+        // The same answer a real signature gets (e.g. revocation status unknown because the
+        // configured OCSP responder does not answer), on the login page.
+        Err(r) => {
+            tracing::info!(reason = %r.detail, "demo signature refused");
+            let page = render_login(&state, &ctx, Some(ctx.t(r.message_key)));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     *response.status_mut() = StatusCode::SEE_OTHER;
     response.headers_mut().insert(
         axum::http::header::LOCATION,
@@ -177,12 +183,14 @@ pub async fn demo_login(
 }
 
 /// Creates (or updates) the person and a new session; an older session of this browser is
-/// ended, so a session id fixed before sign-in is worthless after it.
+/// ended, so a session id fixed before sign-in is worthless after it. The challenge is used up
+/// in the same transaction: a replayed one opens nothing.
 async fn open_session(
     state: &AppState,
     ctx: &Ctx,
     verified: &pki::VerifiedSignature,
-) -> AppResult<(User, Response)> {
+    challenge: &store::Challenge,
+) -> AppResult<Result<(User, Response), eds::SignatureRefused>> {
     let signer = &verified.signer;
     let iin = signer
         .iin
@@ -193,7 +201,7 @@ async fn open_session(
     let now = Utc::now();
     let token = store::random_token(32);
     let csrf_secret = store::random_token(16);
-    let (person, roles) = state
+    let signed_in = state
         .store
         .sign_in(
             &store::Signer {
@@ -207,12 +215,17 @@ async fn open_session(
                 token: &token,
                 csrf_secret: &csrf_secret,
                 absolute_ttl: Duration::hours(state.config.session_absolute_hours),
+                answers: Some(challenge),
             },
             ctx.user.as_ref().map(|old| old.session_token.as_str()),
             &ctx.source,
             now,
         )
         .await?;
+    let (person, roles) = match signed_in {
+        Ok(signed_in) => signed_in,
+        Err(refusal) => return Ok(Err(eds::challenge_refused(refusal))),
+    };
     let user = User {
         person,
         roles,
@@ -226,7 +239,7 @@ async fn open_session(
         None,
         state.config.cookie_secure,
     );
-    Ok((user, response))
+    Ok(Ok((user, response)))
 }
 
 #[derive(Deserialize)]
