@@ -619,43 +619,31 @@ impl Store {
             return Ok(None);
         };
         type EventFields = (i64, String, Option<i64>, Option<String>, String);
-        let event_fields: Vec<EventFields> = serde_json::from_str(&events_json)
-            .map_err(|e| StoreError::Data(format!("history of application {id}: {e}")))?;
-        let mut events = Vec::with_capacity(event_fields.len());
-        for (event_id, status, actor_id, comment, at) in event_fields {
-            events.push(ApplicationEvent {
-                id: event_id,
-                application_id: application.id,
-                status,
-                actor_id,
-                comment,
-                at: parse_stored_time(&at).ok_or_else(|| {
-                    StoreError::Data(format!("event {event_id}: time {at:?} not understood"))
-                })?,
-            });
-        }
+        let mut events = json_rows(&events_json, "history", id, |f: EventFields| {
+            Ok(ApplicationEvent {
+                id: f.0,
+                application_id: id,
+                status: f.1,
+                actor_id: f.2,
+                comment: f.3,
+                at: stored_time(&f.4, "event", f.0)?,
+            })
+        })?;
         events.sort_by_key(|e| e.id);
         type Fields = (i64, String, String, String, String, i64, String, String);
-        let fields: Vec<Fields> = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Data(format!("documents of application {id}: {e}")))?;
-        let mut documents = Vec::with_capacity(fields.len());
-        for (doc_id, kind, storage_key, original_name, content_type, size_bytes, sha256, at) in
-            fields
-        {
-            documents.push(DocumentRecord {
-                id: doc_id,
-                application_id: application.id,
-                kind,
-                storage_key,
-                original_name,
-                content_type,
-                size_bytes,
-                sha256,
-                created_at: parse_stored_time(&at).ok_or_else(|| {
-                    StoreError::Data(format!("document {doc_id}: time {at:?} not understood"))
-                })?,
-            });
-        }
+        let mut documents = json_rows(&json, "documents", id, |f: Fields| {
+            Ok(DocumentRecord {
+                id: f.0,
+                application_id: id,
+                kind: f.1,
+                storage_key: f.2,
+                original_name: f.3,
+                content_type: f.4,
+                size_bytes: f.5,
+                sha256: f.6,
+                created_at: stored_time(&f.7, "document", f.0)?,
+            })
+        })?;
         documents.sort_by(|x, y| (&x.kind, x.id).cmp(&(&y.kind, y.id)));
         Ok(Some((application, documents, events)))
     }
@@ -1342,6 +1330,25 @@ async fn insert_document_rows(
                 })
         })
         .collect()
+}
+
+/// Rows an aggregate gave as a JSON array of arrays (`what` of application `id`), each made into
+/// a record.
+fn json_rows<F: serde::de::DeserializeOwned, T>(
+    json: &str,
+    what: &str,
+    id: i64,
+    make: impl Fn(F) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let fields: Vec<F> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Data(format!("{what} of application {id}: {e}")))?;
+    fields.into_iter().map(make).collect()
+}
+
+/// [`parse_stored_time`] for a row's time, with the row named in the error.
+fn stored_time(at: &str, what: &str, id: i64) -> Result<DateTime<Utc>, StoreError> {
+    parse_stored_time(at)
+        .ok_or_else(|| StoreError::Data(format!("{what} {id}: time {at:?} not understood")))
 }
 
 /// A time as the databases write it into JSON: RFC 3339 (PostgreSQL's `timestamptz`, and what

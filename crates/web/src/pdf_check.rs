@@ -256,11 +256,8 @@ mod tests {
             b"<</S/J#61vaScript/JS 4 0 R>>",
             b"<</Names<</J#61v#61Script 5 0 R>>>>",
         ] {
-            let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
-            pdf.extend_from_slice(body);
-            pdf.extend_from_slice(b"endobj\n%%EOF\n");
             assert_eq!(
-                check(&pdf),
+                with(body),
                 Err("app-err-pdf-active"),
                 "{}",
                 String::from_utf8_lossy(body)
@@ -268,14 +265,16 @@ mod tests {
         }
     }
 
+    /// A complete PDF with `body` as its one object, checked.
+    fn with(body: &[u8]) -> Result<(), &'static str> {
+        let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
+        pdf.extend_from_slice(body);
+        pdf.extend_from_slice(b"endobj\n%%EOF\n");
+        check(&pdf)
+    }
+
     #[test]
     fn a_long_name_is_passed_over_without_missing_the_name_after_it() {
-        let with = |body: &[u8]| {
-            let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
-            pdf.extend_from_slice(body);
-            pdf.extend_from_slice(b"endobj\n%%EOF\n");
-            check(&pdf)
-        };
         assert_eq!(
             with(b"<</AVeryLongNameIndeed/JavaScript>>"),
             Err("app-err-pdf-active")
@@ -314,12 +313,6 @@ mod tests {
 
     #[test]
     fn one_pass_finds_tags_and_names_wherever_they_touch() {
-        let with = |body: &[u8]| {
-            let mut pdf = b"%PDF-1.7\n1 0 obj".to_vec();
-            pdf.extend_from_slice(body);
-            pdf.extend_from_slice(b"endobj\n%%EOF\n");
-            check(&pdf)
-        };
         // A tag right after a name, and a name right after a tag.
         assert_eq!(
             with(b"<</Length 3/Foo<script>"),
