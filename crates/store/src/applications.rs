@@ -1183,14 +1183,22 @@ impl Store {
         if open.is_none() {
             return Err(StoreError::NotFound);
         }
-        let file = NewDocument {
-            application_id,
+        let file = DocumentUpload {
             kind,
             blob,
             original_name,
             content_type,
         };
-        let id = insert_document(&mut tx, &file, clerk_id, "add_scan", source, now).await?;
+        let id = insert_document(
+            &mut tx,
+            application_id,
+            &file,
+            clerk_id,
+            "add_scan",
+            source,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1204,28 +1212,23 @@ pub struct DocumentUpload<'a> {
     pub content_type: &'a str,
 }
 
-/// A stored file about to be attached to an application.
-struct NewDocument<'a> {
-    application_id: i64,
-    kind: &'a str,
-    blob: &'a StoredBlob,
-    original_name: &'a str,
-    content_type: &'a str,
-}
-
 /// The row of a stored file and its audit record (`how`: `add_document` by the parent,
 /// `add_scan` by the clerk), in the transaction that checked the application may take it.
 async fn insert_document(
     tx: &mut crate::Tx,
-    file: &NewDocument<'_>,
+    application_id: i64,
+    file: &DocumentUpload<'_>,
     actor_id: i64,
     how: &str,
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    let id = insert_document_row(tx, file, now).await?;
+    let id = insert_document_rows(tx, application_id, std::slice::from_ref(file), now)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Data("the document was not inserted".into()))?;
     let actor = format!("person:{actor_id}");
-    let object = format!("application:{}", file.application_id);
+    let object = format!("application:{application_id}");
     let details = format!("{how} {} document:{id}", file.kind);
     audit::append(
         tx,
@@ -1239,31 +1242,6 @@ async fn insert_document(
         now,
     )
     .await?;
-    Ok(id)
-}
-
-/// The document's row alone; the caller writes its audit record.
-async fn insert_document_row(
-    tx: &mut crate::Tx,
-    file: &NewDocument<'_>,
-    now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    let id: i64 = with_tx!(tx, |conn| {
-        sqlx::query_scalar(
-            "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(file.application_id)
-        .bind(file.kind)
-        .bind(&file.blob.key)
-        .bind(file.original_name)
-        .bind(file.content_type)
-        .bind(file.blob.size as i64)
-        .bind(&file.blob.sha256)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?
-    });
     Ok(id)
 }
 
