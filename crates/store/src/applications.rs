@@ -521,18 +521,6 @@ impl Store {
         }))
     }
 
-    pub async fn application_events(&self, id: i64) -> Result<Vec<ApplicationEvent>, StoreError> {
-        Ok(with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, ApplicationEvent>(
-                "SELECT id, application_id, status, actor_id, comment, at FROM application_events \
-                 WHERE application_id = $1 ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?
-        }))
-    }
-
     /// The application and its documents in one query: the parent's upload, review, submission
     /// and status page need both, and every statement costs a hand-off to the database's thread.
     pub async fn application_with_documents(
@@ -557,6 +545,19 @@ impl Store {
         self.read_application(id, scope, true).await
     }
 
+    /// A subquery giving `columns` of each row of `from` as one JSON array of arrays (as text;
+    /// `[]` for no rows), in the read database's dialect.
+    fn json_rows_of(&self, columns: &str, from: &str) -> String {
+        match &self.read {
+            PoolHandle::Sqlite(_) => {
+                format!("(SELECT json_group_array(json_array({columns})) FROM {from})")
+            }
+            PoolHandle::Postgres(_) => format!(
+                "(SELECT coalesce(json_agg(json_build_array({columns}))::text, '[]') FROM {from})"
+            ),
+        }
+    }
+
     async fn read_application(
         &self,
         id: i64,
@@ -572,28 +573,17 @@ impl Store {
         // One row: the documents come as one JSON array beside the application's columns, not as
         // a row each with those columns repeated (decoding them again for every document was a
         // third of this read, the most frequent of the rush).
-        let documents = match &self.read {
-            PoolHandle::Sqlite(_) => {
-                "(SELECT json_group_array(json_array(d.id, d.kind, d.storage_key, d.original_name, \
-                         d.content_type, d.size_bytes, d.sha256, d.created_at)) \
-                  FROM documents d WHERE d.application_id = a.id)"
-            }
-            PoolHandle::Postgres(_) => {
-                "(SELECT coalesce(json_agg(json_build_array(d.id, d.kind, d.storage_key, d.original_name, \
-                         d.content_type, d.size_bytes, d.sha256, d.created_at))::text, '[]') \
-                  FROM documents d WHERE d.application_id = a.id)"
-            }
-        };
-        let events = match (&self.read, with_events) {
-            (_, false) => "'[]'",
-            (PoolHandle::Sqlite(_), true) => {
-                "(SELECT json_group_array(json_array(e.id, e.status, e.actor_id, e.comment, e.at)) \
-                  FROM application_events e WHERE e.application_id = a.id)"
-            }
-            (PoolHandle::Postgres(_), true) => {
-                "(SELECT coalesce(json_agg(json_build_array(e.id, e.status, e.actor_id, e.comment, e.at))::text, '[]') \
-                  FROM application_events e WHERE e.application_id = a.id)"
-            }
+        let documents = self.json_rows_of(
+            "d.id, d.kind, d.storage_key, d.original_name, d.content_type, d.size_bytes, d.sha256, d.created_at",
+            "documents d WHERE d.application_id = a.id",
+        );
+        let events = if with_events {
+            self.json_rows_of(
+                "e.id, e.status, e.actor_id, e.comment, e.at",
+                "application_events e WHERE e.application_id = a.id",
+            )
+        } else {
+            "'[]'".to_owned()
         };
         let sql = format!(
             "SELECT {}, {documents} AS documents_json, {events} AS events_json \
@@ -1259,23 +1249,13 @@ async fn insert_document_rows(
     let mut sql = String::from(
         "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) VALUES ",
     );
-    for i in 0..uploads.len() {
-        let n = i * 8;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5,
-            n + 6,
-            n + 7,
-            n + 8
-        ));
-    }
+    let rows: Vec<String> = (0..uploads.len())
+        .map(|i| {
+            let params: Vec<String> = (1..=8).map(|k| format!("${}", i * 8 + k)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    sql.push_str(&rows.join(", "));
     // The order of RETURNING's rows is not promised: each row is told by its storage key, which
     // is unique to the stored file.
     sql.push_str(" RETURNING id, storage_key");

@@ -29,22 +29,6 @@ pub enum ChallengeRefusal {
 }
 
 impl Store {
-    /// Uses up a challenge the service issued, whose signature the caller checked: of two
-    /// requests racing with the same challenge only one gets `Ok`. A sign-in uses its challenge
-    /// up in its own transaction instead ([`Store::sign_in`]).
-    pub async fn use_challenge(
-        &self,
-        challenge: &Challenge,
-        now: DateTime<Utc>,
-    ) -> Result<Result<(), ChallengeRefusal>, StoreError> {
-        let mut tx = self.begin().await?;
-        let used = record_use(&mut tx, challenge, now).await?;
-        if used.is_ok() {
-            tx.commit().await?;
-        }
-        Ok(used)
-    }
-
     /// Drops the record of challenges that can no longer be used anyway; run periodically.
     pub async fn purge_challenges(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let cutoff = now - chrono::Duration::hours(1);
@@ -58,8 +42,9 @@ impl Store {
     }
 }
 
-/// Records a challenge as used inside the caller's transaction; a challenge used before (here or
-/// on another instance) or expired is refused, and the caller must then not commit.
+/// Records a challenge as used inside the caller's transaction (a sign-in's: [`Store::sign_in`]);
+/// of two requests racing with the same challenge only one gets `Ok`. A challenge used before
+/// (here or on another instance) or expired is refused, and the caller must then not commit.
 pub(crate) async fn record_use(
     tx: &mut Tx,
     challenge: &Challenge,

@@ -42,7 +42,7 @@ pub fn demo_signature(state: &AppState, iin: &str, document: &str) -> Result<Str
     Ok(base64::engine::general_purpose::STANDARD.encode(der))
 }
 
-/// A fresh challenge: nothing is written until it is used (`Store::use_challenge`). Its id is
+/// A fresh challenge: nothing is written until a sign-in uses it (`Store::sign_in`). Its id is
 /// a random nonce, the second it was issued and a MAC of both and the purpose under the
 /// service's key, so that any instance can tell its own challenges from made-up ones; `text`
 /// builds what the person signs from the id.

@@ -308,14 +308,14 @@ async fn page(c: &reqwest::Client, url: &str) -> (u16, String) {
     (status, r.text().await.expect("body"))
 }
 
-/// A fresh login challenge, as the page's script asks for it: (CSRF token, challenge id, the
-/// bytes to sign).
 /// Posts an upload form and returns where the server sends the browser back to.
 async fn post_upload(c: &reqwest::Client, url: &str, form: reqwest::multipart::Form) -> String {
     let r = c.post(url).multipart(form).send().await.expect("upload");
     r.headers()["location"].to_str().unwrap_or("").to_owned()
 }
 
+/// A fresh login challenge, as the page's script asks for it: (CSRF token, challenge id, the
+/// bytes to sign).
 async fn challenge(app: &App, c: &reqwest::Client) -> (String, serde_json::Value, Vec<u8>) {
     let (_, html) = page(c, &format!("{}/login", app.base)).await;
     let csrf = csrf_of(&html);
@@ -677,14 +677,13 @@ async fn a_parent_signs_in_applies_uploads_signs_and_submits_once() {
         let number = apps[0].number.clone().expect("number");
         assert!(told.iter().all(|m| m.body.contains(&number)), "{told:?}");
         assert!(apps[0].deadline.is_some());
-        assert_eq!(
-            app.store
-                .application_events(apps[0].id)
-                .await
-                .expect("events")
-                .len(),
-            2
-        );
+        let (_, _, history) = app
+            .store
+            .application_with_history(apps[0].id, store::applications::Scope::City)
+            .await
+            .expect("history")
+            .expect("the application");
+        assert_eq!(history.len(), 2);
         assert_eq!(
             app.store.verify_audit_chain().await.expect("audit"),
             store::AuditVerification::Intact {

@@ -158,13 +158,13 @@ pub async fn demo_login(
         .sign(c.payload.as_bytes(), true)
         .map_err(|e| AppError::internal("demo signing", e))?;
     let cms = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, cms);
-    let verified =
+    let opened =
         match eds::verify_challenge(&state, &c.id, "login", login_text, &cms, Purpose::Login).await
         {
             Ok((verified, challenge)) => open_session(&state, &ctx, &verified, &challenge).await?,
             Err(r) => Err(r),
         };
-    let (user, mut response) = match verified {
+    let (user, mut response) = match opened {
         Ok(opened) => opened,
         // The same answer a real signature gets (e.g. revocation status unknown because the
         // configured OCSP responder does not answer), on the login page.
