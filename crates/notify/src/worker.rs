@@ -232,17 +232,28 @@ impl Worker {
             let shared = Arc::clone(&self.shared);
             sends.spawn(async move { shared.deliver(msg).await });
         }
+        let mut delivered = Vec::with_capacity(count);
         while let Some(done) = sends.join_next().await {
-            if let Err(e) = done {
-                tracing::error!(worker = %s.id, error = %e, "outbox delivery task failed");
+            match done {
+                Ok(Some(id)) => delivered.push(id),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(worker = %s.id, error = %e, "outbox delivery task failed")
+                }
             }
+        }
+        if let Err(e) = s.record_deliveries(&delivered).await {
+            // The leases run out and the messages go again: a copy, never a loss.
+            tracing::error!(worker = %s.id, error = %e, count = delivered.len(), "cannot record the deliveries");
         }
         count
     }
 }
 
 impl Shared {
-    async fn deliver(&self, msg: ClaimedMessage) {
+    /// Sends one message. A failure is recorded here; a delivery is returned, to be recorded
+    /// with the rest of its batch in one statement ([`Shared::record_deliveries`]).
+    async fn deliver(&self, msg: ClaimedMessage) -> Option<i64> {
         let transport = match msg.channel {
             Channel::Email => &self.email,
             Channel::Sms => &self.sms,
@@ -254,24 +265,22 @@ impl Shared {
                 // Retrying cannot bring a file back: say so in the log, where an administrator
                 // can restore it and resend.
                 Err(StoreError::NotFound | StoreError::Data(_)) => {
-                    self.record(
+                    self.record_failure(
                         &msg,
-                        Err(SendError::Permanent(format!(
+                        SendError::Permanent(format!(
                             "attachment {key} is missing from document storage"
-                        ))),
+                        )),
                     )
                     .await;
-                    return;
+                    return None;
                 }
                 Err(e) => {
-                    self.record(
+                    self.record_failure(
                         &msg,
-                        Err(SendError::Temporary(format!(
-                            "attachment {key} cannot be read: {e}"
-                        ))),
+                        SendError::Temporary(format!("attachment {key} cannot be read: {e}")),
                     )
                     .await;
-                    return;
+                    return None;
                 }
             },
         };
@@ -285,21 +294,26 @@ impl Shared {
                     self.config.send_timeout.as_secs_f64()
                 ))),
             };
-        self.record(&msg, outcome).await;
+        match outcome {
+            Ok(()) => Some(msg.id),
+            Err(failure) => {
+                self.record_failure(&msg, failure).await;
+                None
+            }
+        }
     }
 
-    async fn record(&self, msg: &ClaimedMessage, outcome: Result<(), SendError>) {
+    async fn record_failure(&self, msg: &ClaimedMessage, failure: SendError) {
         let now = Utc::now();
-        let result = match outcome {
-            Ok(()) => self.record_delivery(msg).await,
-            Err(SendError::Permanent(reason)) => {
+        let result = match failure {
+            SendError::Permanent(reason) => {
                 tracing::warn!(outbox_id = msg.id, channel = msg.channel.as_str(), attempt = msg.attempt, reason = %personal_data(&reason), "giving up: permanent failure");
                 self.store
                     .mark_given_up(msg.id, msg.attempt, &reason, now)
                     .await
                     .map(|_| ())
             }
-            Err(SendError::Temporary(error)) => {
+            SendError::Temporary(error) => {
                 let age = (now - msg.created_at).to_std().unwrap_or_default();
                 if age >= self.config.max_age {
                     let reason = format!(
@@ -332,24 +346,29 @@ impl Shared {
         }
     }
 
-    /// The message is out: record it at once, and insist while the database hiccups, because
-    /// every moment the row stays unmarked is a moment in which a lease expiry would send it
-    /// again. Gives up trying at half the lease.
-    async fn record_delivery(&self, msg: &ClaimedMessage) -> Result<(), StoreError> {
+    /// The messages are out: record them as soon as their batch is done (at most the send
+    /// timeout after the first, well within the lease), and insist while the database hiccups,
+    /// because every moment a row stays unmarked is a moment in which a lease expiry would send
+    /// it again. Gives up trying at half the lease.
+    async fn record_deliveries(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let give_up_at = tokio::time::Instant::now() + self.config.lease / 2;
         let mut pause = Duration::from_millis(50);
         loop {
-            match self.store.mark_delivered(msg.id, Utc::now()).await {
-                Ok(true) => return Ok(()),
-                Ok(false) => {
-                    tracing::warn!(
-                        outbox_id = msg.id,
-                        "message was already marked delivered: a second copy went out"
-                    );
+            match self.store.mark_delivered(ids, Utc::now()).await {
+                Ok(copies) => {
+                    for id in copies {
+                        tracing::warn!(
+                            outbox_id = id,
+                            "message was already marked delivered: a second copy went out"
+                        );
+                    }
                     return Ok(());
                 }
                 Err(e) if tokio::time::Instant::now() + pause < give_up_at => {
-                    tracing::warn!(outbox_id = msg.id, error = %e, "cannot mark delivered yet, retrying");
+                    tracing::warn!(count = ids.len(), error = %e, "cannot mark delivered yet, retrying");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(5));
                 }

@@ -385,22 +385,37 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Records that a transport accepted the message. Not fenced by the attempt: a delivery
-    /// is a fact even if the lease ran out meanwhile. Returns `false` if the row was already
-    /// delivered (then a second copy went out, which the caller logs).
-    pub async fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let n = with_pool!(&self.write, |pool| {
-            sqlx::query(
-                "UPDATE outbox SET status = 'delivered', delivered_at = $2, lease_until = NULL, given_up_at = NULL \
-                 WHERE id = $1 AND status <> 'delivered'",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected()
+    /// Records that transports accepted these messages, in one statement: a worker marks a
+    /// whole batch at once, so that the rush's two notifications per application do not cost
+    /// two write transactions of their own. Not fenced by the attempt: a delivery is a fact
+    /// even if the lease ran out meanwhile. Returns the ids that were already delivered (a
+    /// second copy went out, which the caller logs).
+    pub async fn mark_delivered(
+        &self,
+        ids: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE outbox SET status = 'delivered', delivered_at = $1, lease_until = NULL, given_up_at = NULL \
+             WHERE id IN ({}) AND status <> 'delivered' RETURNING id",
+            list.join(", ")
+        );
+        let marked: Vec<i64> = with_pool!(&self.write, |pool| {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
         });
-        Ok(n == 1)
+        Ok(ids
+            .iter()
+            .copied()
+            .filter(|id| !marked.contains(id))
+            .collect())
     }
 
     /// Records a temporary failure of `attempt` and when to try again. Returns `false` if the
@@ -628,14 +643,16 @@ mod tests {
                     .is_empty()
             );
             assert!(
-                s.mark_delivered(id, t0() + Duration::seconds(1))
+                s.mark_delivered(&[id], t0() + Duration::seconds(1))
                     .await
                     .unwrap()
+                    .is_empty()
             );
-            assert!(
-                !s.mark_delivered(id, t0() + Duration::seconds(2))
+            assert_eq!(
+                s.mark_delivered(&[id], t0() + Duration::seconds(2))
                     .await
                     .unwrap(),
+                vec![id],
                 "a second mark reports the copy"
             );
             let e = s.outbox_entry(id).await.unwrap().unwrap();
@@ -650,6 +667,40 @@ mod tests {
                     .unwrap()
                     .is_empty()
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_marked_delivered_in_one_statement() {
+        for db in stores().await {
+            let s = &db.store;
+            let ids = s
+                .enqueue_notifications(&[email(1), email(2), email(3)], t0())
+                .await
+                .unwrap();
+            let claimed = s
+                .claim_outbox("w1", t0(), Duration::minutes(5), 10)
+                .await
+                .unwrap();
+            assert_eq!(claimed.len(), 3);
+            // The first went out alone earlier (a second worker after a lease ran out).
+            s.mark_delivered(&ids[..1], t0()).await.unwrap();
+            let copies = s
+                .mark_delivered(&ids, t0() + Duration::seconds(1))
+                .await
+                .unwrap();
+            assert_eq!(copies, vec![ids[0]], "only the first was delivered before");
+            for (i, id) in ids.iter().enumerate() {
+                let e = s.outbox_entry(*id).await.unwrap().unwrap();
+                assert_eq!(e.status, OutboxStatus::Delivered);
+                let when = if i == 0 {
+                    t0()
+                } else {
+                    t0() + Duration::seconds(1)
+                };
+                assert_eq!(e.delivered_at, Some(when), "message {i}");
+            }
+            assert!(s.mark_delivered(&[], t0()).await.unwrap().is_empty());
         }
     }
 
