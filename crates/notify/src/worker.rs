@@ -210,7 +210,9 @@ impl Worker {
 
     /// Claims one batch and delivers it; returns how many messages it claimed. Dropping the
     /// returned future aborts the sends in flight (as a crash would): their leases run out
-    /// and another worker takes them.
+    /// and another worker takes them. That includes messages of the batch already sent but not
+    /// yet recorded, which then go out a second time, as after a crash between a send and its
+    /// record.
     pub async fn run_once(&self) -> usize {
         let s = &self.shared;
         let lease =
