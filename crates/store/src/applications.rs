@@ -1250,10 +1250,7 @@ async fn insert_document_rows(
         "INSERT INTO documents (application_id, kind, storage_key, original_name, content_type, size_bytes, sha256, created_at) VALUES ",
     );
     let rows: Vec<String> = (0..uploads.len())
-        .map(|i| {
-            let params: Vec<String> = (1..=8).map(|k| format!("${}", i * 8 + k)).collect();
-            format!("({})", params.join(", "))
-        })
+        .map(|i| format!("({})", crate::parameters(i * 8 + 1, 8)))
         .collect();
     sql.push_str(&rows.join(", "));
     // The order of RETURNING's rows is not promised: each row is told by its storage key, which

@@ -327,6 +327,15 @@ pub async fn create_postgres_database(base_url: &str, prefix: &str) -> Result<St
     Ok(format!("{}/{name}", &base_url[..cut]))
 }
 
+/// `$first, $first+1, …`: the numbered parameters of `count` values in a statement built for a
+/// list (both databases take `$n`).
+pub(crate) fn parameters(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A random token as lowercase hex, from the operating system's generator.
 pub fn random_token(bytes: usize) -> String {
     use rand::RngCore;

@@ -398,11 +398,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "UPDATE outbox SET status = 'delivered', delivered_at = $1, lease_until = NULL, given_up_at = NULL \
              WHERE id IN ({}) AND status <> 'delivered' RETURNING id",
-            list.join(", ")
+            crate::parameters(2, ids.len())
         );
         let marked: Vec<i64> = with_pool!(&self.write, |pool| {
             let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
