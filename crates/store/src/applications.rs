@@ -558,18 +558,10 @@ impl Store {
         }
     }
 
-    async fn read_application(
-        &self,
-        id: i64,
-        scope: Scope,
-        with_events: bool,
-    ) -> Result<Option<ApplicationHistory>, StoreError> {
-        use sqlx::{FromRow, Row};
-        let (clause, value) = match scope {
-            Scope::Parent(id) => ("a.parent_id = ", id),
-            Scope::School(id) => ("a.school_id = ", id),
-            Scope::City => ("0 = ", 0),
-        };
+    /// The columns of an application `a` with its documents and (if `with_events`) its history
+    /// as JSON arrays, for [`Store::application_history_from`]. The sign-in of the status page
+    /// reads them beside who is signed in.
+    pub(crate) fn application_history_columns(&self, with_events: bool) -> String {
         // One row: the documents come as one JSON array beside the application's columns, not as
         // a row each with those columns repeated (decoding them again for every document was a
         // third of this read, the most frequent of the rush).
@@ -585,10 +577,27 @@ impl Store {
         } else {
             "'[]'".to_owned()
         };
-        let sql = format!(
-            "SELECT {}, {documents} AS documents_json, {events} AS events_json \
-             FROM applications a WHERE a.id = $1 AND {clause}$2",
+        format!(
+            "{}, {documents} AS documents_json, {events} AS events_json",
             APP_COLUMNS_OF_A.as_str()
+        )
+    }
+
+    async fn read_application(
+        &self,
+        id: i64,
+        scope: Scope,
+        with_events: bool,
+    ) -> Result<Option<ApplicationHistory>, StoreError> {
+        use sqlx::{FromRow, Row};
+        let (clause, value) = match scope {
+            Scope::Parent(id) => ("a.parent_id = ", id),
+            Scope::School(id) => ("a.school_id = ", id),
+            Scope::City => ("0 = ", 0),
+        };
+        let sql = format!(
+            "SELECT {} FROM applications a WHERE a.id = $1 AND {clause}$2",
+            self.application_history_columns(with_events)
         );
         let row = with_pool!(&self.read, |pool| {
             sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
@@ -605,37 +614,10 @@ impl Store {
                 })
                 .transpose()?
         });
-        let Some((application, json, events_json)) = row else {
-            return Ok(None);
-        };
-        type EventFields = (i64, String, Option<i64>, Option<String>, String);
-        let mut events = json_rows(&events_json, "history", id, |f: EventFields| {
-            Ok(ApplicationEvent {
-                id: f.0,
-                application_id: id,
-                status: f.1,
-                actor_id: f.2,
-                comment: f.3,
-                at: stored_time(&f.4, "event", f.0)?,
-            })
-        })?;
-        events.sort_by_key(|e| e.id);
-        type Fields = (i64, String, String, String, String, i64, String, String);
-        let mut documents = json_rows(&json, "documents", id, |f: Fields| {
-            Ok(DocumentRecord {
-                id: f.0,
-                application_id: id,
-                kind: f.1,
-                storage_key: f.2,
-                original_name: f.3,
-                content_type: f.4,
-                size_bytes: f.5,
-                sha256: f.6,
-                created_at: stored_time(&f.7, "document", f.0)?,
-            })
-        })?;
-        documents.sort_by(|x, y| (&x.kind, x.id).cmp(&(&y.kind, y.id)));
-        Ok(Some((application, documents, events)))
+        row.map(|(application, documents_json, events_json)| {
+            application_history_from(application, &documents_json, &events_json)
+        })
+        .transpose()
     }
 
     pub async fn documents(&self, application_id: i64) -> Result<Vec<DocumentRecord>, StoreError> {
@@ -1285,6 +1267,44 @@ async fn insert_document_rows(
                 })
         })
         .collect()
+}
+
+/// An application read with [`Store::application_history_columns`], its documents and history
+/// decoded from their JSON arrays.
+pub(crate) fn application_history_from(
+    application: ApplicationRecord,
+    json: &str,
+    events_json: &str,
+) -> Result<ApplicationHistory, StoreError> {
+    let id = application.id;
+    type EventFields = (i64, String, Option<i64>, Option<String>, String);
+    let mut events = json_rows(events_json, "history", id, |f: EventFields| {
+        Ok(ApplicationEvent {
+            id: f.0,
+            application_id: id,
+            status: f.1,
+            actor_id: f.2,
+            comment: f.3,
+            at: stored_time(&f.4, "event", f.0)?,
+        })
+    })?;
+    events.sort_by_key(|e| e.id);
+    type Fields = (i64, String, String, String, String, i64, String, String);
+    let mut documents = json_rows(json, "documents", id, |f: Fields| {
+        Ok(DocumentRecord {
+            id: f.0,
+            application_id: id,
+            kind: f.1,
+            storage_key: f.2,
+            original_name: f.3,
+            content_type: f.4,
+            size_bytes: f.5,
+            sha256: f.6,
+            created_at: stored_time(&f.7, "document", f.0)?,
+        })
+    })?;
+    documents.sort_by(|x, y| (&x.kind, x.id).cmp(&(&y.kind, y.id)));
+    Ok((application, documents, events))
 }
 
 /// Rows an aggregate gave as a JSON array of arrays (`what` of application `id`), each made into

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::applications::{ApplicationHistory, ApplicationRecord, Scope, application_history_from};
 use crate::people::{Person, StaffRole};
 use crate::signed_in_cache::SignedIn;
 use crate::{Store, StoreError, sha256_hex, with_pool};
@@ -16,6 +17,25 @@ pub struct SessionRecord {
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
+
+/// The columns of who is signed in (session, person, staff roles), read by [`SIGNED_IN_FROM`].
+const SIGNED_IN_COLUMNS: &str = "s.token_hash, s.person_id, s.csrf_secret, \
+    s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
+    p.iin, p.surname, p.given_name, p.patronymic, p.email, p.email_confirmed_at, \
+    p.phone, p.phone_confirmed_at, p.language AS person_language, \
+    p.created_at AS person_created_at, p.last_login_at, \
+    r.id AS role_id, r.role, r.school_id AS role_school_id, \
+    r.granted_by AS role_granted_by, r.granted_at AS role_granted_at";
+
+/// A session with its person and their live staff roles (a row each, or one row with none).
+const SIGNED_IN_FROM: &str = "sessions s JOIN people p ON p.id = s.person_id \
+    LEFT JOIN staff_roles r ON r.iin = p.iin AND r.revoked_at IS NULL";
+
+static SIGNED_IN_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {SIGNED_IN_COLUMNS} FROM {SIGNED_IN_FROM} WHERE s.token_hash = $1 ORDER BY r.id"
+    )
+});
 
 /// How stale a session's last use may be before it is written again: a tenth of the idle time
 /// (3 minutes of 30), at least a minute. A session may so end up to a tenth early; in exchange a
@@ -157,68 +177,96 @@ impl Store {
         Ok(Some((found.session, found.person, found.roles)))
     }
 
+    /// [`Store::signed_in`], and the person's own application `id` with its documents and history
+    /// (as [`Store::application_with_history`] in the parent's scope), in one query when who is
+    /// signed in is not remembered. The status page a parent polls needs both, and after the rush
+    /// its polls come too seldom for the remembered answer: two queries made each poll's cost
+    /// on PostgreSQL (bench/README.md, "Eleventh round").
+    pub async fn signed_in_with_application(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        idle_ttl: Duration,
+        id: i64,
+    ) -> Result<
+        (
+            Option<(SessionRecord, Person, Vec<StaffRole>)>,
+            Option<ApplicationHistory>,
+        ),
+        StoreError,
+    > {
+        let hash = sha256_hex(token.as_bytes());
+        if let Some(known) = self.signed_in_cache.get(&hash)
+            && is_live(&known.session, now, idle_ttl)
+        {
+            let found = self.signed_in(token, now, idle_ttl).await?;
+            let application = match &found {
+                Some((_, person, _)) => {
+                    self.application_with_history(id, Scope::Parent(person.id))
+                        .await?
+                }
+                None => None,
+            };
+            return Ok((found, application));
+        }
+        let mark = self.signed_in_cache.mark();
+        let sql = format!(
+            "SELECT {SIGNED_IN_COLUMNS}, {} FROM {SIGNED_IN_FROM} \
+             LEFT JOIN applications a ON a.id = $2 AND a.parent_id = s.person_id \
+             WHERE s.token_hash = $1 ORDER BY r.id",
+            self.application_history_columns(true)
+        );
+        let (rows, application) = with_pool!(&self.read, |pool| {
+            use sqlx::{FromRow, Row};
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(&hash)
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+            let signed_in = rows
+                .iter()
+                .map(SignedInRow::from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            // Every row carries the same application (one row per staff role); none if it is not
+            // this person's.
+            let application = match rows.first() {
+                Some(row) if row.try_get::<Option<i64>, _>("id")?.is_some() => Some((
+                    ApplicationRecord::from_row(row)?,
+                    row.try_get::<String, _>("documents_json")?,
+                    row.try_get::<String, _>("events_json")?,
+                )),
+                _ => None,
+            };
+            (signed_in, application)
+        });
+        let Some(mut found) = signed_in_from(&rows) else {
+            return Ok((None, None));
+        };
+        if !self
+            .keep_alive(&mut found.session, token, now, idle_ttl)
+            .await?
+        {
+            return Ok((None, None));
+        }
+        self.signed_in_cache.remember(mark, found.clone());
+        let application = application
+            .map(|(a, documents, events)| application_history_from(a, &documents, &events))
+            .transpose()?;
+        Ok((
+            Some((found.session, found.person, found.roles)),
+            application,
+        ))
+    }
+
     /// [`Store::signed_in`] from the database.
     async fn load_signed_in(&self, hash: &str) -> Result<Option<SignedIn>, StoreError> {
         let rows: Vec<SignedInRow> = with_pool!(&self.read, |pool| {
-            sqlx::query_as::<_, SignedInRow>(
-                "SELECT s.token_hash, s.person_id, s.csrf_secret, s.created_at AS session_created_at, \
-                        s.last_seen_at, s.expires_at, \
-                        p.iin, p.surname, p.given_name, p.patronymic, p.email, p.email_confirmed_at, \
-                        p.phone, p.phone_confirmed_at, p.language, p.created_at AS person_created_at, \
-                        p.last_login_at, \
-                        r.id AS role_id, r.role, r.school_id AS role_school_id, \
-                        r.granted_by AS role_granted_by, r.granted_at AS role_granted_at \
-                 FROM sessions s JOIN people p ON p.id = s.person_id \
-                 LEFT JOIN staff_roles r ON r.iin = p.iin AND r.revoked_at IS NULL \
-                 WHERE s.token_hash = $1 ORDER BY r.id",
-            )
-            .bind(hash)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as::<_, SignedInRow>(sqlx::AssertSqlSafe(SIGNED_IN_SQL.as_str()))
+                .bind(hash)
+                .fetch_all(pool)
+                .await?
         });
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let session = SessionRecord {
-            token_hash: first.token_hash.clone(),
-            person_id: first.person_id,
-            csrf_secret: first.csrf_secret.clone(),
-            created_at: first.session_created_at,
-            last_seen_at: first.last_seen_at,
-            expires_at: first.expires_at,
-        };
-        let person = Person {
-            id: first.person_id,
-            iin: first.iin.clone(),
-            surname: first.surname.clone(),
-            given_name: first.given_name.clone(),
-            patronymic: first.patronymic.clone(),
-            email: first.email.clone(),
-            email_confirmed_at: first.email_confirmed_at,
-            phone: first.phone.clone(),
-            phone_confirmed_at: first.phone_confirmed_at,
-            language: first.language.clone(),
-            created_at: first.person_created_at,
-            last_login_at: first.last_login_at,
-        };
-        let roles = rows
-            .iter()
-            .filter_map(|r| {
-                Some(StaffRole {
-                    id: r.role_id?,
-                    iin: first.iin.clone(),
-                    role: r.role.clone()?,
-                    school_id: r.role_school_id,
-                    granted_by: r.role_granted_by.clone()?,
-                    granted_at: r.role_granted_at?,
-                })
-            })
-            .collect();
-        Ok(Some(SignedIn {
-            session,
-            person,
-            roles,
-        }))
+        Ok(signed_in_from(&rows))
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
@@ -252,6 +300,51 @@ impl Store {
     }
 }
 
+/// Who is signed in, from the rows of [`SIGNED_IN_SQL`] (one per staff role, or one with none).
+fn signed_in_from(rows: &[SignedInRow]) -> Option<SignedIn> {
+    let first = rows.first()?;
+    let session = SessionRecord {
+        token_hash: first.token_hash.clone(),
+        person_id: first.person_id,
+        csrf_secret: first.csrf_secret.clone(),
+        created_at: first.session_created_at,
+        last_seen_at: first.last_seen_at,
+        expires_at: first.expires_at,
+    };
+    let person = Person {
+        id: first.person_id,
+        iin: first.iin.clone(),
+        surname: first.surname.clone(),
+        given_name: first.given_name.clone(),
+        patronymic: first.patronymic.clone(),
+        email: first.email.clone(),
+        email_confirmed_at: first.email_confirmed_at,
+        phone: first.phone.clone(),
+        phone_confirmed_at: first.phone_confirmed_at,
+        language: first.person_language.clone(),
+        created_at: first.person_created_at,
+        last_login_at: first.last_login_at,
+    };
+    let roles = rows
+        .iter()
+        .filter_map(|r| {
+            Some(StaffRole {
+                id: r.role_id?,
+                iin: first.iin.clone(),
+                role: r.role.clone()?,
+                school_id: r.role_school_id,
+                granted_by: r.role_granted_by.clone()?,
+                granted_at: r.role_granted_at?,
+            })
+        })
+        .collect();
+    Some(SignedIn {
+        session,
+        person,
+        roles,
+    })
+}
+
 /// One row of [`Store::signed_in`]: the session, its person, and one of their roles (or none).
 #[derive(sqlx::FromRow)]
 struct SignedInRow {
@@ -269,7 +362,7 @@ struct SignedInRow {
     email_confirmed_at: Option<DateTime<Utc>>,
     phone: Option<String>,
     phone_confirmed_at: Option<DateTime<Utc>>,
-    language: String,
+    person_language: String,
     person_created_at: DateTime<Utc>,
     last_login_at: Option<DateTime<Utc>>,
     role_id: Option<i64>,

@@ -714,6 +714,100 @@ async fn an_application_comes_with_its_documents_in_one_query_as_in_two() {
 }
 
 #[tokio::test]
+async fn the_status_page_reads_who_is_signed_in_with_the_application_as_apart() {
+    for db in stores().await {
+        let (parent, campaign) = parent_and_campaign(&db.store).await;
+        let id = draft(&db.store, parent, campaign).await;
+        let blob = StoredBlob {
+            key: format!("{:032x}", 1),
+            sha256: "0".repeat(64),
+            size: 3,
+        };
+        db.store
+            .add_document(
+                id,
+                parent,
+                "photo_3x4",
+                &blob,
+                "f.pdf",
+                "application/pdf",
+                "test",
+                t0(),
+            )
+            .await
+            .unwrap();
+        let other = db
+            .store
+            .person_signed_in("900202400234", "B", "C", None, "ru", "test", t0())
+            .await
+            .unwrap();
+        for keep in [0, 600] {
+            // Not remembered (the one query), and remembered (the application read alone).
+            let s = &db
+                .store
+                .clone()
+                .remember_signed_in_for(std::time::Duration::from_secs(keep));
+            let token = format!("tok-{keep}");
+            s.create_session(&token, parent, "csrf", t0(), Duration::hours(12))
+                .await
+                .unwrap();
+            let at = t0() + Duration::minutes(10);
+            let idle = Duration::minutes(30);
+            for _ in 0..2 {
+                let (who, application) = s
+                    .signed_in_with_application(&token, at, idle, id)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    format!("{who:?}"),
+                    format!("{:?}", s.signed_in(&token, at, idle).await.unwrap())
+                );
+                assert_eq!(
+                    format!("{application:?}"),
+                    format!(
+                        "{:?}",
+                        s.application_with_history(id, Scope::Parent(parent))
+                            .await
+                            .unwrap()
+                    )
+                );
+                let (_, docs, events) = application.expect("the parent's own");
+                assert_eq!((docs.len(), events.len()), (1, 1));
+            }
+            // No such application, or another parent's: signed in, no application.
+            let (who, none) = s
+                .signed_in_with_application(&token, at, idle, id + 1000)
+                .await
+                .unwrap();
+            assert!(who.is_some() && none.is_none());
+            let other_token = format!("other-{keep}");
+            s.create_session(&other_token, other.id, "c", t0(), Duration::hours(12))
+                .await
+                .unwrap();
+            let (who, none) = s
+                .signed_in_with_application(&other_token, at, idle, id)
+                .await
+                .unwrap();
+            assert_eq!(who.map(|(_, p, _)| p.id), Some(other.id));
+            assert!(none.is_none(), "another parent's application is not read");
+            // Idle too long, or no such session: neither, and the session is gone.
+            let late = t0() + Duration::minutes(50);
+            let (who, none) = s
+                .signed_in_with_application(&token, late, idle, id)
+                .await
+                .unwrap();
+            assert!(who.is_none() && none.is_none());
+            assert!(s.signed_in(&token, at, idle).await.unwrap().is_none());
+            let (who, none) = s
+                .signed_in_with_application("no such token", at, idle, id)
+                .await
+                .unwrap();
+            assert!(who.is_none() && none.is_none());
+        }
+    }
+}
+
+#[tokio::test]
 async fn who_is_signed_in_is_remembered_and_forgotten_at_once_when_this_process_changes_it() {
     for db in stores().await {
         // Two instances of the service on one database: `here` remembers, `there` does not.

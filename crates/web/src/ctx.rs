@@ -159,11 +159,11 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, AppError> {
-        let now = Utc::now();
         let mut user = None;
         if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
             let idle = Duration::minutes(state.config.session_idle_minutes);
-            if let Some((_session, person, roles)) = state.store.signed_in(token, now, idle).await?
+            if let Some((_session, person, roles)) =
+                state.store.signed_in(token, Utc::now(), idle).await?
             {
                 user = Some(User {
                     person,
@@ -172,6 +172,14 @@ impl FromRequestParts<AppState> for Ctx {
                 });
             }
         }
+        Ok(Ctx::new(parts, state, user))
+    }
+}
+
+impl Ctx {
+    /// The context of a request whose signed-in person (if any) is already known: a handler
+    /// that reads who is signed in together with its own data builds it itself.
+    pub fn new(parts: &Parts, state: &AppState, user: Option<User>) -> Ctx {
         let lang = cookie(&parts.headers, LANG_COOKIE)
             .and_then(Lang::parse)
             .or_else(|| user.as_ref().and_then(|u| Lang::parse(&u.person.language)))
@@ -206,7 +214,7 @@ impl FromRequestParts<AppState> for Ctx {
             &parts.headers,
             state.config.trust_forwarded_for,
         );
-        Ok(Ctx {
+        Ctx {
             lang,
             tr: Tr::new(lang),
             user,
@@ -221,6 +229,6 @@ impl FromRequestParts<AppState> for Ctx {
             source,
             demo: state.config.demo,
             secure_cookies: state.config.cookie_secure,
-        })
+        }
     }
 }

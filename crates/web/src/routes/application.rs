@@ -21,7 +21,7 @@ use store::applications::{
     TransitionOutcome, no_notifications,
 };
 
-use crate::ctx::{Ctx, User};
+use crate::ctx::{Ctx, SESSION_COOKIE, User, cookie};
 use crate::error::{AppError, AppResult};
 use crate::i18n::domain_message;
 use crate::notices;
@@ -703,18 +703,34 @@ pub struct PageQuery {
     error: Option<String>,
 }
 
+/// The status page a parent polls: who is signed in and their application are read together
+/// ([`store::Store::signed_in_with_application`]), so it builds its own [`Ctx`].
 pub async fn show(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
+    request: axum::extract::Request,
 ) -> AppResult<Response> {
-    let user = parent(&ctx)?;
-    let (a, docs, events) = state
-        .store
-        .application_with_history(id, Scope::Parent(user.person.id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (parts, _) = request.into_parts();
+    let (user, application) = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => {
+            let idle = chrono::Duration::minutes(state.config.session_idle_minutes);
+            let (found, application) = state
+                .store
+                .signed_in_with_application(token, Utc::now(), idle, id)
+                .await?;
+            let user = found.map(|(_session, person, roles)| User {
+                person,
+                roles,
+                session_token: token.to_owned(),
+            });
+            (user, application)
+        }
+        None => (None, None),
+    };
+    let ctx = Ctx::new(&parts, &state, user);
+    parent(&ctx)?;
+    let (a, docs, events) = application.ok_or(AppError::NotFound)?;
     let campaign = campaign_by_id(&state, a.campaign_id).await?;
     let status = status_of(&a)?;
     let school = match a.school_id {
