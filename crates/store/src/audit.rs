@@ -49,12 +49,18 @@ pub enum AuditVerification {
     },
 }
 
-fn record_hash(seq: i64, at: DateTime<Utc>, e: &AuditEntry<'_>, prev_hash: &str) -> String {
-    let mut h = Sha256::new();
-    // Length-prefixed fields: no two different records can hash the same bytes.
+/// A field of a record's hash input: its length (8 bytes, big-endian), then its bytes, so that no
+/// two different records hash the same bytes.
+fn length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
+    out.extend_from_slice(&(field.len() as u64).to_be_bytes());
+    out.extend_from_slice(field);
+}
+
+/// The hash input after the previous hash and the record's number: what the caller knows before
+/// the head is taken.
+fn record_suffix(at: DateTime<Utc>, e: &AuditEntry<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + e.details.len());
     for field in [
-        prev_hash.as_bytes(),
-        seq.to_string().as_bytes(),
         at.timestamp_micros().to_string().as_bytes(),
         e.actor.as_bytes(),
         e.action.as_bytes(),
@@ -62,11 +68,30 @@ fn record_hash(seq: i64, at: DateTime<Utc>, e: &AuditEntry<'_>, prev_hash: &str)
         e.details.as_bytes(),
         e.source.as_bytes(),
     ] {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field);
+        length_prefixed(&mut out, field);
     }
-    hex::encode(h.finalize())
+    out
 }
+
+fn record_hash(seq: i64, at: DateTime<Utc>, e: &AuditEntry<'_>, prev_hash: &str) -> String {
+    let mut input = Vec::new();
+    length_prefixed(&mut input, prev_hash.as_bytes());
+    length_prefixed(&mut input, seq.to_string().as_bytes());
+    input.extend_from_slice(&record_suffix(at, e));
+    hex::encode(Sha256::digest(&input))
+}
+
+/// PostgreSQL takes the head and appends the record in one statement: the head's number and last
+/// hash complete the hash input there ([`record_hash`], byte for byte), which saves a round trip
+/// in each audited write (bench/README.md, "Eleventh round").
+const APPEND_IN_ONE_STATEMENT: &str = "WITH h AS (\
+        UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash) \
+    INSERT INTO audit_log (id, at, actor, action, object, details, source, prev_hash, hash) \
+    SELECT h.seq, $1, $2, $3, $4, $5, $6, h.last_hash, encode(sha256(\
+        int8send(octet_length(h.last_hash)::int8) || convert_to(h.last_hash, 'UTF8') \
+        || int8send(octet_length(h.seq::text)::int8) || convert_to(h.seq::text, 'UTF8') \
+        || $7), 'hex') \
+    FROM h";
 
 pub(crate) async fn append(
     tx: &mut Tx,
@@ -75,6 +100,23 @@ pub(crate) async fn append(
 ) -> Result<(), StoreError> {
     // PostgreSQL keeps microseconds; hash what will be read back.
     let at = at.trunc_subsecs(6);
+    if let Tx::Postgres(t) = tx {
+        let appended = sqlx::query(APPEND_IN_ONE_STATEMENT)
+            .bind(at)
+            .bind(entry.actor)
+            .bind(entry.action)
+            .bind(entry.object)
+            .bind(entry.details)
+            .bind(entry.source)
+            .bind(record_suffix(at, entry))
+            .execute(&mut **t)
+            .await?
+            .rows_affected();
+        if appended != 1 {
+            return Err(StoreError::Data("the audit log has no head row".into()));
+        }
+        return Ok(());
+    }
     let (seq, prev): (i64, String) = with_tx!(tx, |conn| {
         sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
             .fetch_one(&mut *conn)
