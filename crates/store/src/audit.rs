@@ -93,6 +93,19 @@ const APPEND_IN_ONE_STATEMENT: &str = "WITH h AS (\
         || $7), 'hex') \
     FROM h";
 
+/// Binds a record's time and fields as `$1` to `$6`, in both ways of appending it.
+macro_rules! bind_record {
+    ($query:expr, $at:expr, $entry:expr) => {
+        $query
+            .bind($at)
+            .bind($entry.actor)
+            .bind($entry.action)
+            .bind($entry.object)
+            .bind($entry.details)
+            .bind($entry.source)
+    };
+}
+
 pub(crate) async fn append(
     tx: &mut Tx,
     entry: &AuditEntry<'_>,
@@ -101,13 +114,7 @@ pub(crate) async fn append(
     // PostgreSQL keeps microseconds; hash what will be read back.
     let at = at.trunc_subsecs(6);
     if let Tx::Postgres(t) = tx {
-        let appended = sqlx::query(APPEND_IN_ONE_STATEMENT)
-            .bind(at)
-            .bind(entry.actor)
-            .bind(entry.action)
-            .bind(entry.object)
-            .bind(entry.details)
-            .bind(entry.source)
+        let appended = bind_record!(sqlx::query(APPEND_IN_ONE_STATEMENT), at, entry)
             .bind(record_suffix(at, entry))
             .execute(&mut **t)
             .await?
@@ -125,17 +132,15 @@ pub(crate) async fn append(
     let hash = record_hash(seq, at, entry, &prev);
     // The head's last_hash follows by trigger (migration 0005).
     with_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO audit_log (id, at, actor, action, object, details, source, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        bind_record!(
+            sqlx::query(
+                "INSERT INTO audit_log (id, at, actor, action, object, details, source, prev_hash, hash) \
+                 VALUES ($7, $1, $2, $3, $4, $5, $6, $8, $9)",
+            ),
+            at,
+            entry
         )
         .bind(seq)
-        .bind(at)
-        .bind(entry.actor)
-        .bind(entry.action)
-        .bind(entry.object)
-        .bind(entry.details)
-        .bind(entry.source)
         .bind(&prev)
         .bind(&hash)
         .execute(&mut *conn)
