@@ -559,8 +559,8 @@ impl Store {
     }
 
     /// The columns of an application `a` with its documents and (if `with_events`) its history
-    /// as JSON arrays, for [`Store::application_history_from`]. The sign-in of the status page
-    /// reads them beside who is signed in.
+    /// as JSON arrays, read back with [`application_history_row`]. The status page reads them
+    /// beside who is signed in ([`Store::signed_in_with_application`]).
     pub(crate) fn application_history_columns(&self, with_events: bool) -> String {
         // One row: the documents come as one JSON array beside the application's columns, not as
         // a row each with those columns repeated (decoding them again for every document was a
@@ -589,7 +589,6 @@ impl Store {
         scope: Scope,
         with_events: bool,
     ) -> Result<Option<ApplicationHistory>, StoreError> {
-        use sqlx::{FromRow, Row};
         let (clause, value) = match scope {
             Scope::Parent(id) => ("a.parent_id = ", id),
             Scope::School(id) => ("a.school_id = ", id),
@@ -605,13 +604,7 @@ impl Store {
                 .bind(value)
                 .fetch_optional(pool)
                 .await?
-                .map(|row| -> Result<_, sqlx::Error> {
-                    Ok((
-                        ApplicationRecord::from_row(&row)?,
-                        row.try_get::<String, _>("documents_json")?,
-                        row.try_get::<String, _>("events_json")?,
-                    ))
-                })
+                .map(|row| application_history_row(&row))
                 .transpose()?
         });
         row.map(|(application, documents_json, events_json)| {
@@ -1267,6 +1260,24 @@ async fn insert_document_rows(
                 })
         })
         .collect()
+}
+
+/// The application and its documents' and history's JSON arrays, from a row read with
+/// [`Store::application_history_columns`] (on either database).
+pub(crate) fn application_history_row<'r, R>(
+    row: &'r R,
+) -> Result<(ApplicationRecord, String, String), sqlx::Error>
+where
+    R: sqlx::Row,
+    ApplicationRecord: sqlx::FromRow<'r, R>,
+    &'static str: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok((
+        <ApplicationRecord as sqlx::FromRow<'r, R>>::from_row(row)?,
+        row.try_get("documents_json")?,
+        row.try_get("events_json")?,
+    ))
 }
 
 /// An application read with [`Store::application_history_columns`], its documents and history

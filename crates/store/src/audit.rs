@@ -56,10 +56,9 @@ fn length_prefixed(out: &mut Vec<u8>, field: &[u8]) {
     out.extend_from_slice(field);
 }
 
-/// The hash input after the previous hash and the record's number: what the caller knows before
-/// the head is taken.
-fn record_suffix(at: DateTime<Utc>, e: &AuditEntry<'_>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128 + e.details.len());
+/// Appends the hash input after the previous hash and the record's number: what the caller
+/// knows before the head is taken.
+fn push_record_suffix(out: &mut Vec<u8>, at: DateTime<Utc>, e: &AuditEntry<'_>) {
     for field in [
         at.timestamp_micros().to_string().as_bytes(),
         e.actor.as_bytes(),
@@ -68,21 +67,20 @@ fn record_suffix(at: DateTime<Utc>, e: &AuditEntry<'_>) -> Vec<u8> {
         e.details.as_bytes(),
         e.source.as_bytes(),
     ] {
-        length_prefixed(&mut out, field);
+        length_prefixed(out, field);
     }
-    out
 }
 
 fn record_hash(seq: i64, at: DateTime<Utc>, e: &AuditEntry<'_>, prev_hash: &str) -> String {
-    let mut input = Vec::new();
+    let mut input = Vec::with_capacity(256 + e.details.len());
     length_prefixed(&mut input, prev_hash.as_bytes());
     length_prefixed(&mut input, seq.to_string().as_bytes());
-    input.extend_from_slice(&record_suffix(at, e));
+    push_record_suffix(&mut input, at, e);
     hex::encode(Sha256::digest(&input))
 }
 
 /// PostgreSQL takes the head and appends the record in one statement: the head's number and last
-/// hash complete the hash input there ([`record_hash`], byte for byte), which saves a round trip
+/// hash complete the hash input there (as [`record_hash`] does, byte for byte), which saves a round trip
 /// in each audited write (bench/README.md, "Eleventh round").
 const APPEND_IN_ONE_STATEMENT: &str = "WITH h AS (\
         UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash) \
@@ -114,8 +112,10 @@ pub(crate) async fn append(
     // PostgreSQL keeps microseconds; hash what will be read back.
     let at = at.trunc_subsecs(6);
     if let Tx::Postgres(t) = tx {
+        let mut suffix = Vec::with_capacity(128 + entry.details.len());
+        push_record_suffix(&mut suffix, at, entry);
         let appended = bind_record!(sqlx::query(APPEND_IN_ONE_STATEMENT), at, entry)
-            .bind(record_suffix(at, entry))
+            .bind(suffix)
             .execute(&mut **t)
             .await?
             .rows_affected();

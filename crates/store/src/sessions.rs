@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::applications::{ApplicationHistory, ApplicationRecord, Scope, application_history_from};
+use crate::applications::{
+    ApplicationHistory, Scope, application_history_from, application_history_row,
+};
 use crate::people::{Person, StaffRole};
 use crate::signed_in_cache::SignedIn;
 use crate::{Store, StoreError, sha256_hex, with_pool};
@@ -153,15 +155,8 @@ impl Store {
         idle_ttl: Duration,
     ) -> Result<Option<(SessionRecord, Person, Vec<StaffRole>)>, StoreError> {
         let hash = sha256_hex(token.as_bytes());
-        if let Some(mut known) = self.signed_in_cache.get(&hash) {
-            // Past its end or idle by what this process knows: the database decides, as another
-            // instance may have seen the session in use since.
-            if is_live(&known.session, now, idle_ttl) {
-                self.touch_if_stale(&mut known.session, now, idle_ttl)
-                    .await?;
-                return Ok(Some((known.session, known.person, known.roles)));
-            }
-            self.signed_in_cache.forget_session(&hash);
+        if let Some(known) = self.remembered(&hash, now, idle_ttl).await? {
+            return Ok(Some((known.session, known.person, known.roles)));
         }
         let mark = self.signed_in_cache.mark();
         let Some(mut found) = self.load_signed_in(&hash).await? else {
@@ -196,18 +191,14 @@ impl Store {
         StoreError,
     > {
         let hash = sha256_hex(token.as_bytes());
-        if let Some(known) = self.signed_in_cache.get(&hash)
-            && is_live(&known.session, now, idle_ttl)
-        {
-            let found = self.signed_in(token, now, idle_ttl).await?;
-            let application = match &found {
-                Some((_, person, _)) => {
-                    self.application_with_history(id, Scope::Parent(person.id))
-                        .await?
-                }
-                None => None,
-            };
-            return Ok((found, application));
+        if let Some(known) = self.remembered(&hash, now, idle_ttl).await? {
+            let application = self
+                .application_with_history(id, Scope::Parent(known.person.id))
+                .await?;
+            return Ok((
+                Some((known.session, known.person, known.roles)),
+                application,
+            ));
         }
         let mark = self.signed_in_cache.mark();
         let sql = format!(
@@ -230,11 +221,9 @@ impl Store {
             // Every row carries the same application (one row per staff role); none if it is not
             // this person's.
             let application = match rows.first() {
-                Some(row) if row.try_get::<Option<i64>, _>("id")?.is_some() => Some((
-                    ApplicationRecord::from_row(row)?,
-                    row.try_get::<String, _>("documents_json")?,
-                    row.try_get::<String, _>("events_json")?,
-                )),
+                Some(row) if row.try_get::<Option<i64>, _>("id")?.is_some() => {
+                    Some(application_history_row(row)?)
+                }
                 _ => None,
             };
             (signed_in, application)
@@ -256,6 +245,28 @@ impl Store {
             Some((found.session, found.person, found.roles)),
             application,
         ))
+    }
+
+    /// Who is signed in with a session's hash, as this process remembers them, if still live by
+    /// what it knows (the last use written again when stale). Past its end or idle by what this
+    /// process knows, the answer is forgotten and the database decides, as another instance may
+    /// have seen the session in use since.
+    async fn remembered(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        idle_ttl: Duration,
+    ) -> Result<Option<SignedIn>, StoreError> {
+        let Some(mut known) = self.signed_in_cache.get(hash) else {
+            return Ok(None);
+        };
+        if !is_live(&known.session, now, idle_ttl) {
+            self.signed_in_cache.forget_session(hash);
+            return Ok(None);
+        }
+        self.touch_if_stale(&mut known.session, now, idle_ttl)
+            .await?;
+        Ok(Some(known))
     }
 
     /// [`Store::signed_in`] from the database.

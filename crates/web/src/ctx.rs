@@ -160,19 +160,38 @@ impl FromRequestParts<AppState> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, AppError> {
         let mut user = None;
-        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            let idle = Duration::minutes(state.config.session_idle_minutes);
-            if let Some((_session, person, roles)) =
-                state.store.signed_in(token, Utc::now(), idle).await?
-            {
-                user = Some(User {
-                    person,
-                    roles,
-                    session_token: token.to_owned(),
-                });
-            }
+        if let Some(token) = session_token(parts) {
+            let found = state
+                .store
+                .signed_in(token, Utc::now(), idle_timeout(state))
+                .await?;
+            user = User::signed_in(token, found);
         }
         Ok(Ctx::new(parts, state, user))
+    }
+}
+
+/// The session cookie's token, if the request carries one.
+pub fn session_token(parts: &Parts) -> Option<&str> {
+    cookie(&parts.headers, SESSION_COOKIE)
+}
+
+/// How long a session may go unused before it ends.
+pub fn idle_timeout(state: &AppState) -> Duration {
+    Duration::minutes(state.config.session_idle_minutes)
+}
+
+impl User {
+    /// The person signed in with `token`, as the store found them (none if not signed in).
+    pub fn signed_in(
+        token: &str,
+        found: Option<(store::SessionRecord, Person, Vec<StaffRole>)>,
+    ) -> Option<User> {
+        found.map(|(_session, person, roles)| User {
+            person,
+            roles,
+            session_token: token.to_owned(),
+        })
     }
 }
 

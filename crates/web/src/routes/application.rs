@@ -21,7 +21,7 @@ use store::applications::{
     TransitionOutcome, no_notifications,
 };
 
-use crate::ctx::{Ctx, SESSION_COOKIE, User, cookie};
+use crate::ctx::{Ctx, User, idle_timeout, session_token};
 use crate::error::{AppError, AppResult};
 use crate::i18n::domain_message;
 use crate::notices;
@@ -712,19 +712,13 @@ pub async fn show(
     request: axum::extract::Request,
 ) -> AppResult<Response> {
     let (parts, _) = request.into_parts();
-    let (user, application) = match cookie(&parts.headers, SESSION_COOKIE) {
+    let (user, application) = match session_token(&parts) {
         Some(token) => {
-            let idle = chrono::Duration::minutes(state.config.session_idle_minutes);
             let (found, application) = state
                 .store
-                .signed_in_with_application(token, Utc::now(), idle, id)
+                .signed_in_with_application(token, Utc::now(), idle_timeout(&state), id)
                 .await?;
-            let user = found.map(|(_session, person, roles)| User {
-                person,
-                roles,
-                session_token: token.to_owned(),
-            });
-            (user, application)
+            (User::signed_in(token, found), application)
         }
         None => (None, None),
     };
