@@ -8,7 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::audit::{self, AuditEntry};
-use crate::{PoolHandle, Store, StoreError, StoredBlob, with_pool, with_tx};
+use crate::{Deferred, PoolHandle, Store, StoreError, StoredBlob, with_pool, with_tx};
 
 /// An application as pages and decisions read it. The document the parent signed and its CMS are
 /// kept in the same row as evidence but not read with it: they are kilobytes each (the CMS carries
@@ -881,7 +881,7 @@ impl Store {
             crate::issued::insert(&mut tx, doc, now).await?;
         }
         for msg in (t.notifications)(number.as_deref()) {
-            crate::outbox::enqueue(&mut tx, &msg, now).await?;
+            crate::outbox::enqueue_deferred(&mut tx, &msg, now).await?;
         }
         // Last before the commit: the audit head's row lock, which every audited write takes
         // in turn on PostgreSQL, is held for as short a time as possible (bench/README.md).
@@ -917,15 +917,17 @@ async fn insert_event(
     comment: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // Nothing reads it back in the transaction: deferred (see `Deferred`).
     with_tx!(tx, |conn| {
-        sqlx::query("INSERT INTO application_events (application_id, status, actor_id, comment, at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(application_id)
-            .bind(status)
-            .bind(actor_id)
-            .bind(comment)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?.rows_affected()
+        conn.execute_deferred(
+            sqlx::query("INSERT INTO application_events (application_id, status, actor_id, comment, at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(application_id)
+                .bind(status)
+                .bind(actor_id)
+                .bind(comment)
+                .bind(at),
+        )
+        .await?
     });
     Ok(())
 }
@@ -994,7 +996,7 @@ impl Store {
             )
             .await?;
             for msg in &admission.notifications {
-                crate::outbox::enqueue(&mut tx, msg, now).await?;
+                crate::outbox::enqueue_deferred(&mut tx, msg, now).await?;
             }
         }
         tx.commit().await?;
@@ -1113,7 +1115,7 @@ impl Store {
         )
         .await?;
         for msg in notifications(&number) {
-            crate::outbox::enqueue(&mut tx, &msg, now).await?;
+            crate::outbox::enqueue_deferred(&mut tx, &msg, now).await?;
         }
         tx.commit().await?;
         Ok((id, number))

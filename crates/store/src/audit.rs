@@ -89,7 +89,7 @@ const APPEND_IN_ONE_STATEMENT: &str = "WITH h AS (\
         int8send(octet_length(h.last_hash)::int8) || convert_to(h.last_hash, 'UTF8') \
         || int8send(octet_length(h.seq::text)::int8) || convert_to(h.seq::text, 'UTF8') \
         || $7), 'hex') \
-    FROM h";
+    FROM (VALUES (1)) AS one LEFT JOIN h ON true";
 
 /// Binds a record's time and fields as `$1` to `$6`, in both ways of appending it.
 macro_rules! bind_record {
@@ -114,14 +114,10 @@ pub(crate) async fn append(
     if let Tx::Postgres(t) = tx {
         let mut suffix = Vec::with_capacity(128 + entry.details.len());
         push_record_suffix(&mut suffix, at, entry);
-        let appended = bind_record!(sqlx::query(APPEND_IN_ONE_STATEMENT), at, entry)
-            .bind(suffix)
-            .execute(&mut **t)
-            .await?
-            .rows_affected();
-        if appended != 1 {
-            return Err(StoreError::Data("the audit log has no head row".into()));
-        }
+        // Deferred: it goes out with the COMMIT that follows it. Without a head row the record's
+        // number is NULL, and its insert fails, with the transaction.
+        let append = bind_record!(sqlx::query(APPEND_IN_ONE_STATEMENT), at, entry).bind(suffix);
+        (**t).execute_deferred(append).await?;
         return Ok(());
     }
     let (seq, prev): (i64, String) = with_tx!(tx, |conn| {

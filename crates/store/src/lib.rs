@@ -79,6 +79,35 @@ macro_rules! with_tx {
 }
 pub(crate) use with_tx;
 
+/// A statement inside a transaction whose result nobody reads (an event row, an audit record,
+/// an outbox message). On PostgreSQL it goes out with the transaction's next statement or its
+/// `COMMIT`, without a round trip of its own (`vendor/README.md`); if it fails, that next
+/// statement fails with its error and nothing is committed. SQLite, in-process, runs it at once.
+pub(crate) trait Deferred: sqlx::Connection {
+    fn execute_deferred<'q>(
+        &mut self,
+        query: sqlx::query::Query<'q, Self::Database, <Self::Database as sqlx::Database>::Arguments>,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+impl Deferred for sqlx::SqliteConnection {
+    async fn execute_deferred<'q>(
+        &mut self,
+        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    ) -> Result<(), sqlx::Error> {
+        query.execute(self).await.map(drop)
+    }
+}
+
+impl Deferred for sqlx::PgConnection {
+    fn execute_deferred<'q>(
+        &mut self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send {
+        sqlx::PgConnection::execute_deferred(self, query)
+    }
+}
+
 /// A write transaction on either backend.
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),

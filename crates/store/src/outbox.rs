@@ -20,7 +20,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::audit::{self, AuditEntry};
-use crate::{Store, StoreError, Tx, with_pool, with_tx};
+use crate::{Deferred, Store, StoreError, Tx, with_pool, with_tx};
 
 /// How a message travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -269,6 +269,44 @@ impl TryFrom<EntryRow> for OutboxEntry {
     }
 }
 
+/// A message's row; `ON CONFLICT` keeps a second message with the same `dedupe_key` out.
+/// (A macro, so that `concat!` can extend it.)
+macro_rules! insert_message {
+    () => {
+        "INSERT INTO outbox (channel, recipient, subject, body, attachment_name, \
+         attachment_key, status, attempts, next_attempt_at, created_at, kind, language, dedupe_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8, $9, $10) \
+         ON CONFLICT (dedupe_key) DO NOTHING"
+    };
+}
+
+/// Binds a message's fields to [`insert_message`]'s parameters, in both ways of enqueueing it.
+macro_rules! bind_message {
+    ($query:expr, $msg:expr, $now:expr) => {
+        $query
+            .bind($msg.channel.as_str())
+            .bind(&$msg.recipient)
+            .bind(&$msg.subject)
+            .bind(&$msg.body)
+            .bind(&$msg.attachment_name)
+            .bind(&$msg.attachment_key)
+            .bind($now)
+            .bind(&$msg.kind)
+            .bind(&$msg.language)
+            .bind(&$msg.dedupe_key)
+    };
+}
+
+fn check_recipient(msg: &OutboxMessage) -> Result<(), StoreError> {
+    if msg.recipient.trim().is_empty() {
+        return Err(StoreError::Data(format!(
+            "outbox message {:?} has no recipient",
+            msg.kind
+        )));
+    }
+    Ok(())
+}
+
 /// Writes a message inside the caller's transaction, so that it commits (or not) with the
 /// event that causes it. With a `dedupe_key` already present, returns the existing row's id
 /// and writes nothing.
@@ -277,31 +315,15 @@ pub(crate) async fn enqueue(
     msg: &OutboxMessage,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    if msg.recipient.trim().is_empty() {
-        return Err(StoreError::Data(format!(
-            "outbox message {:?} has no recipient",
-            msg.kind
-        )));
-    }
+    check_recipient(msg)?;
     let inserted: Option<i64> = with_tx!(tx, |conn| {
-        sqlx::query_scalar(
-            "INSERT INTO outbox (channel, recipient, subject, body, attachment_name, attachment_key, status, \
-             attempts, next_attempt_at, created_at, kind, language, dedupe_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8, $9, $10) \
-             ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        bind_message!(
+            sqlx::query_scalar(concat!(insert_message!(), " RETURNING id")),
+            msg,
+            now
         )
-        .bind(msg.channel.as_str())
-        .bind(&msg.recipient)
-        .bind(&msg.subject)
-        .bind(&msg.body)
-        .bind(&msg.attachment_name)
-        .bind(&msg.attachment_key)
-        .bind(now)
-        .bind(&msg.kind)
-        .bind(&msg.language)
-        .bind(&msg.dedupe_key)
-        .fetch_optional(&mut *conn)
-        .await?
+            .fetch_optional(&mut *conn)
+            .await?
     });
     if let Some(id) = inserted {
         return Ok(id);
@@ -314,6 +336,21 @@ pub(crate) async fn enqueue(
             .await?
     });
     existing.ok_or_else(|| StoreError::Data("outbox insert conflicted without a dedupe key".into()))
+}
+
+/// [`enqueue`] for a cause that does not need the message's id: on PostgreSQL the row goes out
+/// with the transaction's next statement or its commit (see `Deferred`).
+pub(crate) async fn enqueue_deferred(
+    tx: &mut Tx,
+    msg: &OutboxMessage,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    check_recipient(msg)?;
+    with_tx!(tx, |conn| {
+        conn.execute_deferred(bind_message!(sqlx::query(insert_message!()), msg, now))
+            .await?
+    });
+    Ok(())
 }
 
 impl Store {

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::audit::{self, AuditEntry};
-use crate::{Challenge, ChallengeRefusal, Store, StoreError, Tx, sha256_hex, with_pool, with_tx};
+use crate::{
+    Challenge, ChallengeRefusal, Deferred, Store, StoreError, Tx, sha256_hex, with_pool, with_tx,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Person {
@@ -201,28 +203,29 @@ impl Store {
             return Ok(Err(refused));
         }
         let person = upsert_signer(&mut tx, signer, now).await?;
+        // Neither result is read: both go out with the roles' query (see `Deferred`).
         if let Some(old) = replaces {
             with_tx!(&mut tx, |conn| {
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                    .bind(sha256_hex(old.as_bytes()))
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected()
+                conn.execute_deferred(
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(sha256_hex(old.as_bytes())),
+                )
+                .await?
             });
         }
         with_tx!(&mut tx, |conn| {
-            sqlx::query(
-                "INSERT INTO sessions (token_hash, person_id, csrf_secret, created_at, last_seen_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $4, $5)",
+            conn.execute_deferred(
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, person_id, csrf_secret, created_at, last_seen_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $4, $5)",
+                )
+                .bind(sha256_hex(session.token.as_bytes()))
+                .bind(person.id)
+                .bind(session.csrf_secret)
+                .bind(now)
+                .bind(now + session.absolute_ttl),
             )
-            .bind(sha256_hex(session.token.as_bytes()))
-            .bind(person.id)
-            .bind(session.csrf_secret)
-            .bind(now)
-            .bind(now + session.absolute_ttl)
-            .execute(&mut *conn)
             .await?
-            .rows_affected()
         });
         let roles: Vec<StaffRole> = with_tx!(&mut tx, |conn| {
             sqlx::query_as::<_, StaffRole>(STAFF_ROLES_OF)
@@ -313,7 +316,7 @@ impl Store {
             .await?
         });
         for msg in notifications {
-            crate::outbox::enqueue(&mut tx, msg, now).await?;
+            crate::outbox::enqueue_deferred(&mut tx, msg, now).await?;
         }
         tx.commit().await?;
         Ok(id)

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::applications::{ApplicationForm, Effect, Scope, Transition, TransitionOutcome};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 
 pub(crate) struct TestDb {
     pub store: Store,
@@ -908,5 +908,113 @@ async fn a_session_is_written_again_only_after_a_tenth_of_its_idle_time() {
         assert!(s.session("late", at(4), idle).await.unwrap().is_some());
         assert!(s.session("late", at(31), idle).await.unwrap().is_some());
         assert!(s.session("late", at(62), idle).await.unwrap().is_none());
+    }
+}
+
+/// Statements nobody waits for (`Deferred`): on PostgreSQL they go out with the transaction's
+/// next statement or its commit, and their failure must reach the caller all the same.
+#[tokio::test]
+async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
+    const INSERT: &str = "INSERT INTO calendar_days (day, kind, note) VALUES ($1, $2, '')";
+    const COUNT: &str = "SELECT count(*) FROM calendar_days";
+    let day = |d: u32| NaiveDate::from_ymd_opt(2031, 1, d).expect("a date");
+    for db in stores().await {
+        let s = &db.store;
+        let days = || async {
+            s.calendar_days()
+                .await
+                .expect("calendar")
+                .into_iter()
+                .map(|(d, _, _)| d)
+                .filter(|d| d.year() == 2031)
+                .collect::<Vec<_>>()
+        };
+        // Deferred after the statement was prepared on this connection, and committed.
+        let mut tx = s.begin().await.expect("begin");
+        with_tx!(&mut tx, |conn| {
+            sqlx::query(INSERT)
+                .bind(day(1))
+                .bind("day_off")
+                .execute(&mut *conn)
+                .await
+                .expect("insert");
+            for d in [2, 3] {
+                conn.execute_deferred(sqlx::query(INSERT).bind(day(d)).bind("day_off"))
+                    .await
+                    .expect("deferred insert");
+            }
+        });
+        tx.commit().await.expect("commit");
+        assert_eq!(days().await, vec![day(1), day(2), day(3)]);
+
+        // One of them breaks the CHECK on the kind: the commit that carries it fails (SQLite
+        // fails the statement itself), and none of the transaction's rows is kept.
+        let mut tx = s.begin().await.expect("begin");
+        let failed = with_tx!(&mut tx, |conn| {
+            sqlx::query(INSERT)
+                .bind(day(4))
+                .bind("day_off")
+                .execute(&mut *conn)
+                .await
+                .expect("insert");
+            let fine = conn
+                .execute_deferred(sqlx::query(INSERT).bind(day(5)).bind("day_off"))
+                .await;
+            let broken = conn
+                .execute_deferred(sqlx::query(INSERT).bind(day(6)).bind("no such kind"))
+                .await;
+            fine.is_err() || broken.is_err()
+        });
+        let committed = if failed {
+            drop(tx);
+            false
+        } else {
+            tx.commit().await.is_ok()
+        };
+        assert!(!committed, "a transaction with a failed statement committed");
+
+        // The failure reaches the transaction's next statement too, not only its commit.
+        let mut tx = s.begin().await.expect("begin");
+        let failed = with_tx!(&mut tx, |conn| {
+            sqlx::query(INSERT)
+                .bind(day(7))
+                .bind("day_off")
+                .execute(&mut *conn)
+                .await
+                .expect("insert");
+            let broken = conn
+                .execute_deferred(sqlx::query(INSERT).bind(day(1)).bind("day_off"))
+                .await;
+            let next: Result<i64, _> = sqlx::query_scalar(COUNT).fetch_one(&mut *conn).await;
+            broken.is_err() || next.is_err()
+        });
+        assert!(failed, "a duplicate day went unnoticed");
+        drop(tx);
+
+        // A transaction dropped with a deferred statement not yet sent keeps nothing either,
+        // and its connection serves the next one.
+        for _ in 0..8 {
+            let mut tx = s.begin().await.expect("begin");
+            with_tx!(&mut tx, |conn| {
+                sqlx::query(INSERT)
+                    .bind(day(8))
+                    .bind("day_off")
+                    .execute(&mut *conn)
+                    .await
+                    .expect("insert");
+                conn.execute_deferred(sqlx::query(INSERT).bind(day(9)).bind("day_off"))
+                    .await
+                    .expect("deferred insert");
+            });
+            drop(tx);
+        }
+        let mut tx = s.begin().await.expect("begin");
+        with_tx!(&mut tx, |conn| {
+            conn.execute_deferred(sqlx::query(INSERT).bind(day(10)).bind("day_off"))
+                .await
+                .expect("deferred insert")
+        });
+        tx.commit().await.expect("commit");
+        assert_eq!(days().await, vec![day(1), day(2), day(3), day(10)]);
     }
 }

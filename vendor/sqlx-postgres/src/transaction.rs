@@ -25,6 +25,22 @@ impl TransactionManager for PgTransactionManager {
             None => begin_ansi_transaction_sql(depth),
         };
 
+        // MEKTEP PATCH (vendor/README.md): on a clean, idle connection the `BEGIN` is only
+        // queued, and goes out with the transaction's first statement (`run`), which drains
+        // its answer first. There it cannot fail: no transaction is open or aborted, and
+        // nothing else is queued before it. Anywhere else it waits, as upstream does.
+        if depth == 0
+            && conn.inner.pending_ready_for_query_count == 0
+            && conn.inner.stream.write_buffer_mut().is_empty()
+            && conn.is_idle()
+        {
+            conn.queue_simple_query(statement.as_str())?;
+            conn.inner.deferred = conn.inner.pending_ready_for_query_count;
+            conn.inner.deferred_begin = Some(conn.inner.pending_ready_for_query_count);
+            conn.inner.transaction_depth += 1;
+            return Ok(());
+        }
+
         let rollback = Rollback::new(conn);
         rollback.conn.queue_simple_query(statement.as_str())?;
         rollback.conn.wait_until_ready().await?;

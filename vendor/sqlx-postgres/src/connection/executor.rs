@@ -196,6 +196,67 @@ impl PgConnection {
         Ok(statement)
     }
 
+    /// MEKTEP PATCH: nothing is outstanding but deferred work.
+    fn only_deferred_outstanding(&self) -> bool {
+        self.inner.deferred > 0 && self.inner.deferred == self.inner.pending_ready_for_query_count
+    }
+
+    /// MEKTEP PATCH (vendor/README.md): executes a statement whose result nobody waits for
+    /// (an insert inside a transaction) without a round trip of its own. Its messages are
+    /// queued and go out with the next query, which reads its answer first and fails with its
+    /// error, if any; so does `COMMIT`, and PostgreSQL then commits nothing. Outside a
+    /// transaction, for a statement not prepared yet on this connection, or with anything
+    /// else outstanding, it is executed at once, as `execute` does.
+    pub async fn execute_deferred<'q>(
+        &mut self,
+        mut query: sqlx_core::query::Query<'q, Postgres, PgArguments>,
+    ) -> Result<(), Error> {
+        let persistent = Execute::persistent(&query);
+        let arguments = Execute::take_arguments(&mut query).map_err(Error::Encode)?;
+        let sql = Execute::sql(query);
+        let deferrable = persistent
+            && self.inner.transaction_depth > 0
+            && (self.inner.pending_ready_for_query_count == 0 || self.only_deferred_outstanding())
+            && self.inner.cache_statement.contains_key(sql.as_str());
+        match arguments {
+            Some(mut arguments) if deferrable => {
+                let num_params = u16::try_from(arguments.len()).map_err(|_| {
+                    err_protocol!("execute_deferred: too many arguments: {}", arguments.len())
+                })?;
+                let (statement, metadata) = self
+                    .get_or_prepare(sql.as_str(), &arguments.types, true, None, false)
+                    .await?;
+                arguments.apply_patches(self, &metadata.parameters).await?;
+                if self.inner.pending_ready_for_query_count != self.inner.deferred {
+                    self.wait_until_ready().await?;
+                }
+                self.inner.stream.write_msg(Bind {
+                    portal: PortalId::UNNAMED,
+                    statement,
+                    formats: &[PgValueFormat::Binary],
+                    num_params,
+                    params: &arguments.buffer,
+                    result_formats: &[PgValueFormat::Binary],
+                })?;
+                self.inner.stream.write_msg(message::Execute {
+                    portal: PortalId::UNNAMED,
+                    limit: 0,
+                })?;
+                self.inner
+                    .stream
+                    .write_msg(Close::Portal(PortalId::UNNAMED))?;
+                self.write_sync();
+                self.inner.deferred += 1;
+                Ok(())
+            }
+            arguments => {
+                let mut s = pin!(self.run(sql, arguments, persistent, None).await?);
+                while s.try_next().await?.is_some() {}
+                Ok(())
+            }
+        }
+    }
+
     pub(crate) async fn run<'e, 'c: 'e, 'q: 'e>(
         &'c mut self,
         query: SqlStr,
@@ -206,8 +267,22 @@ impl PgConnection {
         let mut logger = QueryLogger::new(query, self.inner.log_settings.clone());
         let sql = logger.sql().as_str();
 
+        // MEKTEP PATCH (vendor/README.md): deferred work (a queued `BEGIN`, statements sent
+        // with `execute_deferred`) goes out with this query when nothing else is outstanding and
+        // the query needs no round trip of its own to be prepared; its answers are read below,
+        // before the query's. Anything else waits here, as upstream does.
+        let mut deferred = if self.only_deferred_outstanding()
+            && (arguments.is_none() || (persistent && self.inner.cache_statement.contains_key(sql)))
+        {
+            self.inner.deferred
+        } else {
+            0
+        };
+
         // before we continue, wait until we are "ready" to accept more queries
-        self.wait_until_ready().await?;
+        if deferred == 0 {
+            self.wait_until_ready().await?;
+        }
 
         let mut metadata: Arc<PgStatementMetadata>;
 
@@ -237,7 +312,12 @@ impl PgConnection {
             arguments.apply_patches(self, &metadata.parameters).await?;
 
             // consume messages till `ReadyForQuery` before bind and execute
-            self.wait_until_ready().await?;
+            // MEKTEP PATCH: unless deferred work is still all that is outstanding (resolving a
+            // parameter's type above would have waited for it).
+            if deferred == 0 || !self.only_deferred_outstanding() || self.inner.deferred != deferred {
+                deferred = 0;
+                self.wait_until_ready().await?;
+            }
 
             // bind to attach the arguments to the statement and create a portal
             self.inner.stream.write_msg(Bind {
@@ -295,6 +375,16 @@ impl PgConnection {
         Ok(try_stream! {
             loop {
                 let message = self.inner.stream.recv().await?;
+
+                // MEKTEP PATCH: the deferred work's answers come first; nobody reads them but
+                // an error among them, which `recv` returns.
+                if deferred > 0 {
+                    if message.format == BackendMessageFormat::ReadyForQuery {
+                        self.handle_ready_for_query(message)?;
+                        deferred -= 1;
+                    }
+                    continue;
+                }
 
                 match message.format {
                     BackendMessageFormat::BindComplete
@@ -393,7 +483,7 @@ impl<'c> Executor<'c> for &'c mut PgConnection {
         #[allow(clippy::map_clone)]
         let metadata = query.statement().map(|s| Arc::clone(&s.metadata));
         let arguments = query.take_arguments().map_err(Error::Encode);
-        let persistent = query.persistent();
+        let persistent = Execute::persistent(&query);
         let sql = query.sql();
 
         Box::pin(try_stream! {
@@ -419,7 +509,7 @@ impl<'c> Executor<'c> for &'c mut PgConnection {
         #[allow(clippy::map_clone)]
         let metadata = query.statement().map(|s| Arc::clone(&s.metadata));
         let arguments = query.take_arguments().map_err(Error::Encode);
-        let persistent = query.persistent();
+        let persistent = Execute::persistent(&query);
 
         Box::pin(async move {
             let sql = query.sql();

@@ -75,6 +75,16 @@ pub struct PgConnectionInner {
     transaction_status: TransactionStatus,
     pub(crate) transaction_depth: usize,
 
+    // MEKTEP PATCH (vendor/README.md): how many of the ReadyForQuery messages still to come
+    // answer deferred work (a queued `BEGIN`, statements sent with `execute_deferred`) that
+    // nobody waits for: always the first ones. The next query goes out with them, in one round
+    // trip, and reads their answers before its own; an error among them is its error.
+    pub(crate) deferred: usize,
+
+    // MEKTEP PATCH: a deferred `BEGIN`, as the number of ReadyForQuery messages still to come
+    // up to and including its own, for the check upstream's `begin` makes before it returns.
+    pub(crate) deferred_begin: Option<usize>,
+
     log_settings: LogSettings,
 }
 
@@ -113,6 +123,22 @@ impl PgConnection {
         self.inner.pending_ready_for_query_count -= 1;
         self.inner.transaction_status = r.transaction_status;
 
+        self.note_deferred_begin()
+    }
+
+    /// MEKTEP PATCH: one more deferred answer read; at the one that answers a deferred `BEGIN`,
+    /// the check that upstream's `begin` makes before it returns: a transaction is open.
+    fn note_deferred_begin(&mut self) -> Result<(), Error> {
+        self.inner.deferred = self.inner.deferred.saturating_sub(1);
+        if let Some(left) = self.inner.deferred_begin.as_mut() {
+            *left -= 1;
+            if *left == 0 {
+                self.inner.deferred_begin = None;
+                if !matches!(self.inner.transaction_status, TransactionStatus::Transaction) {
+                    return Err(Error::BeginFailed);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -126,7 +152,7 @@ impl PgConnection {
 
         self.inner.transaction_status = message.decode::<ReadyForQuery>()?.transaction_status;
 
-        Ok(())
+        self.note_deferred_begin()
     }
 
     /// Queue a simple query (not prepared) to execute the next time this connection is used.
@@ -138,6 +164,11 @@ impl PgConnection {
         self.inner.pending_ready_for_query_count += 1;
 
         Ok(())
+    }
+
+    /// MEKTEP PATCH: no transaction open, none aborted.
+    pub(crate) fn is_idle(&self) -> bool {
+        matches!(self.inner.transaction_status, TransactionStatus::Idle)
     }
 
     pub(crate) fn in_transaction(&self) -> bool {
