@@ -775,99 +775,80 @@ impl Store {
     ) -> Result<TransitionOutcome, StoreError> {
         let (clause, scope_value) = scope_clause(t.scope);
         let mut tx = self.begin().await?;
-        let current: Option<(String, Option<String>, Option<String>, String)> = with_tx!(
-            &mut tx,
-            |conn| {
-                let sql = format!(
-                    "SELECT status, number, submit_key, \
-                 (SELECT academic_year FROM campaigns WHERE campaigns.id = applications.campaign_id) \
-                 FROM applications WHERE id = $1 AND {clause}$2"
-                );
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                    .bind(t.application_id)
-                    .bind(scope_value)
-                    .fetch_optional(&mut *conn)
-                    .await?
-            }
-        );
-        let Some((status, number, submit_key, academic_year)) = current else {
-            return Err(StoreError::NotFound);
-        };
-        if let Effect::Submit {
-            submit_key: key, ..
-        } = &t.effect
-        {
-            if status == t.to && submit_key.as_deref() == Some(*key) {
-                return Ok(TransitionOutcome::AlreadyDone { number });
-            }
-        }
-        if status != t.from {
-            return Ok(TransitionOutcome::StateChanged { now: status });
-        }
-        // The number is the campaign's first year and the row id: unique, never reused, and
-        // kept when a returned application is submitted again.
-        let new_number = format!(
-            "{}-{:06}",
-            academic_year.get(..4).unwrap_or("0000"),
-            t.application_id
-        );
+        // The change is tried at once, from the state the caller saw; the row is read only when
+        // it does not apply, to tell why. One round trip fewer in each submission and decision.
         let changed: Option<Option<String>> = with_tx!(&mut tx, |conn| {
             match &t.effect {
-                Effect::None => sqlx::query_scalar(
-                    "UPDATE applications SET status = $1, updated_at = $2, version = version + 1 \
-                     WHERE id = $3 AND status = $4 RETURNING number",
-                )
-                .bind(t.to)
-                .bind(now)
-                .bind(t.application_id)
-                .bind(t.from)
-                .fetch_optional(&mut *conn)
-                .await?,
+                Effect::None => {
+                    let sql = format!(
+                        "UPDATE applications SET status = $1, updated_at = $2, version = version + 1 \
+                         WHERE id = $3 AND status = $4 AND {clause}$5 RETURNING number"
+                    );
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                        .bind(t.to)
+                        .bind(now)
+                        .bind(t.application_id)
+                        .bind(t.from)
+                        .bind(scope_value)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
                 Effect::Submit {
                     submit_key,
                     signed_document,
                     signature_cms,
                     received_on,
                     deadline,
-                } => sqlx::query_scalar(
-                    "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
+                } => {
+                    // The number is the campaign's first year and the row id: unique, never
+                    // reused, and kept when a returned application is submitted again.
+                    let sql = format!(
+                        "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
                          submitted_at = $2, received_on = $3, deadline = $4, submit_key = $5, \
                          signed_document = $6, signature_cms = $7, staff_comment = NULL, \
-                         number = COALESCE(number, $10) \
-                         WHERE id = $8 AND status = $9 RETURNING number",
-                )
-                .bind(t.to)
-                .bind(now)
-                .bind(received_on)
-                .bind(deadline)
-                .bind(*submit_key)
-                .bind(*signed_document)
-                .bind(*signature_cms)
-                .bind(t.application_id)
-                .bind(t.from)
-                .bind(&new_number)
-                .fetch_optional(&mut *conn)
-                .await?,
+                         number = COALESCE(number, COALESCE((SELECT substr(academic_year, 1, 4) \
+                             FROM campaigns WHERE campaigns.id = applications.campaign_id), '0000') || $10) \
+                         WHERE id = $8 AND status = $9 AND {clause}$11 RETURNING number"
+                    );
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                        .bind(t.to)
+                        .bind(now)
+                        .bind(received_on)
+                        .bind(deadline)
+                        .bind(*submit_key)
+                        .bind(*signed_document)
+                        .bind(*signature_cms)
+                        .bind(t.application_id)
+                        .bind(t.from)
+                        .bind(format!("-{:06}", t.application_id))
+                        .bind(scope_value)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
                 Effect::Decide {
                     comment,
                     refusal_ground,
-                } => sqlx::query_scalar(
-                    "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
-                     decided_at = $2, staff_comment = $3, refusal_ground = $4 \
-                     WHERE id = $5 AND status = $6 RETURNING number",
-                )
-                .bind(t.to)
-                .bind(now)
-                .bind(*comment)
-                .bind(*refusal_ground)
-                .bind(t.application_id)
-                .bind(t.from)
-                .fetch_optional(&mut *conn)
-                .await?,
+                } => {
+                    let sql = format!(
+                        "UPDATE applications SET status = $1, updated_at = $2, version = version + 1, \
+                         decided_at = $2, staff_comment = $3, refusal_ground = $4 \
+                         WHERE id = $5 AND status = $6 AND {clause}$7 RETURNING number"
+                    );
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                        .bind(t.to)
+                        .bind(now)
+                        .bind(*comment)
+                        .bind(*refusal_ground)
+                        .bind(t.application_id)
+                        .bind(t.from)
+                        .bind(scope_value)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                }
             }
         });
         let Some(number) = changed else {
-            return Ok(TransitionOutcome::StateChanged { now: status });
+            return self.why_not_transitioned(&mut tx, t).await;
         };
         let comment = match &t.effect {
             Effect::Decide {
@@ -901,6 +882,38 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(TransitionOutcome::Done { number })
+    }
+
+    /// Why a transition did not apply: the application is not there (for this scope), the same
+    /// submission was registered already (a double click, a retry), or its state has changed.
+    async fn why_not_transitioned(
+        &self,
+        tx: &mut crate::Tx,
+        t: &Transition<'_>,
+    ) -> Result<TransitionOutcome, StoreError> {
+        let (clause, scope_value) = scope_clause(t.scope);
+        let sql = format!(
+            "SELECT status, number, submit_key FROM applications WHERE id = $1 AND {clause}$2"
+        );
+        let current: Option<(String, Option<String>, Option<String>)> = with_tx!(tx, |conn| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(t.application_id)
+                .bind(scope_value)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        let Some((status, number, submit_key)) = current else {
+            return Err(StoreError::NotFound);
+        };
+        if let Effect::Submit {
+            submit_key: key, ..
+        } = &t.effect
+            && status == t.to
+            && submit_key.as_deref() == Some(*key)
+        {
+            return Ok(TransitionOutcome::AlreadyDone { number });
+        }
+        Ok(TransitionOutcome::StateChanged { now: status })
     }
 }
 

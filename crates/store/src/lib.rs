@@ -86,7 +86,11 @@ pub(crate) use with_tx;
 pub(crate) trait Deferred: sqlx::Connection {
     fn execute_deferred<'q>(
         &mut self,
-        query: sqlx::query::Query<'q, Self::Database, <Self::Database as sqlx::Database>::Arguments>,
+        query: sqlx::query::Query<
+            'q,
+            Self::Database,
+            <Self::Database as sqlx::Database>::Arguments,
+        >,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 

@@ -322,8 +322,8 @@ pub(crate) async fn enqueue(
             msg,
             now
         )
-            .fetch_optional(&mut *conn)
-            .await?
+        .fetch_optional(&mut *conn)
+        .await?
     });
     if let Some(id) = inserted {
         return Ok(id);

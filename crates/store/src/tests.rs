@@ -971,7 +971,10 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
         } else {
             tx.commit().await.is_ok()
         };
-        assert!(!committed, "a transaction with a failed statement committed");
+        assert!(
+            !committed,
+            "a transaction with a failed statement committed"
+        );
 
         // The failure reaches the transaction's next statement too, not only its commit.
         let mut tx = s.begin().await.expect("begin");
