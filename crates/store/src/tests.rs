@@ -918,6 +918,18 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
     const INSERT: &str = "INSERT INTO calendar_days (day, kind, note) VALUES ($1, $2, '')";
     const COUNT: &str = "SELECT count(*) FROM calendar_days";
     let day = |d: u32| NaiveDate::from_ymd_opt(2031, 1, d).expect("a date");
+    // Executed and waited for: it also prepares the statement on the transaction's connection,
+    // which PostgreSQL needs before it defers the same statement.
+    macro_rules! insert_at_once {
+        ($conn:ident, $d:expr) => {
+            sqlx::query(INSERT)
+                .bind(day($d))
+                .bind("day_off")
+                .execute(&mut *$conn)
+                .await
+                .expect("insert")
+        };
+    }
     for db in stores().await {
         let s = &db.store;
         let days = || async {
@@ -932,12 +944,7 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
         // Deferred after the statement was prepared on this connection, and committed.
         let mut tx = s.begin().await.expect("begin");
         with_tx!(&mut tx, |conn| {
-            sqlx::query(INSERT)
-                .bind(day(1))
-                .bind("day_off")
-                .execute(&mut *conn)
-                .await
-                .expect("insert");
+            insert_at_once!(conn, 1);
             for d in [2, 3] {
                 conn.execute_deferred(sqlx::query(INSERT).bind(day(d)).bind("day_off"))
                     .await
@@ -951,12 +958,7 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
         // fails the statement itself), and none of the transaction's rows is kept.
         let mut tx = s.begin().await.expect("begin");
         let failed = with_tx!(&mut tx, |conn| {
-            sqlx::query(INSERT)
-                .bind(day(4))
-                .bind("day_off")
-                .execute(&mut *conn)
-                .await
-                .expect("insert");
+            insert_at_once!(conn, 4);
             let fine = conn
                 .execute_deferred(sqlx::query(INSERT).bind(day(5)).bind("day_off"))
                 .await;
@@ -979,12 +981,7 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
         // The failure reaches the transaction's next statement too, not only its commit.
         let mut tx = s.begin().await.expect("begin");
         let failed = with_tx!(&mut tx, |conn| {
-            sqlx::query(INSERT)
-                .bind(day(7))
-                .bind("day_off")
-                .execute(&mut *conn)
-                .await
-                .expect("insert");
+            insert_at_once!(conn, 7);
             let broken = conn
                 .execute_deferred(sqlx::query(INSERT).bind(day(1)).bind("day_off"))
                 .await;
@@ -999,12 +996,7 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
         for _ in 0..8 {
             let mut tx = s.begin().await.expect("begin");
             with_tx!(&mut tx, |conn| {
-                sqlx::query(INSERT)
-                    .bind(day(8))
-                    .bind("day_off")
-                    .execute(&mut *conn)
-                    .await
-                    .expect("insert");
+                insert_at_once!(conn, 8);
                 conn.execute_deferred(sqlx::query(INSERT).bind(day(9)).bind("day_off"))
                     .await
                     .expect("deferred insert");
