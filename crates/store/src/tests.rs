@@ -957,6 +957,7 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
         // One of them breaks the CHECK on the kind: the commit that carries it fails (SQLite
         // fails the statement itself), and none of the transaction's rows is kept.
         let mut tx = s.begin().await.expect("begin");
+        let on_postgres = matches!(tx, Tx::Postgres(_));
         let failed = with_tx!(&mut tx, |conn| {
             insert_at_once!(conn, 4);
             let fine = conn
@@ -967,6 +968,12 @@ async fn a_deferred_statement_commits_with_its_transaction_or_fails_it() {
                 .await;
             fine.is_err() || broken.is_err()
         });
+        // On PostgreSQL nothing was sent yet: had the statement not been deferred, its own
+        // call would have failed.
+        assert!(
+            !(on_postgres && failed),
+            "PostgreSQL sent a deferred statement at once"
+        );
         let committed = if failed {
             drop(tx);
             false

@@ -35,8 +35,8 @@ impl TransactionManager for PgTransactionManager {
             && conn.is_idle()
         {
             conn.queue_simple_query(statement.as_str())?;
-            conn.inner.deferred = conn.inner.pending_ready_for_query_count;
-            conn.inner.deferred_begin = Some(conn.inner.pending_ready_for_query_count);
+            conn.inner.deferred = 1;
+            conn.inner.deferred_begin = true;
             conn.inner.transaction_depth += 1;
             return Ok(());
         }

@@ -314,7 +314,7 @@ impl PgConnection {
             // consume messages till `ReadyForQuery` before bind and execute
             // MEKTEP PATCH: unless deferred work is still all that is outstanding (resolving a
             // parameter's type above would have waited for it).
-            if deferred == 0 || !self.only_deferred_outstanding() || self.inner.deferred != deferred {
+            if deferred == 0 || !self.only_deferred_outstanding() {
                 deferred = 0;
                 self.wait_until_ready().await?;
             }
@@ -483,7 +483,7 @@ impl<'c> Executor<'c> for &'c mut PgConnection {
         #[allow(clippy::map_clone)]
         let metadata = query.statement().map(|s| Arc::clone(&s.metadata));
         let arguments = query.take_arguments().map_err(Error::Encode);
-        let persistent = Execute::persistent(&query);
+        let persistent = query.persistent();
         let sql = query.sql();
 
         Box::pin(try_stream! {
@@ -509,7 +509,7 @@ impl<'c> Executor<'c> for &'c mut PgConnection {
         #[allow(clippy::map_clone)]
         let metadata = query.statement().map(|s| Arc::clone(&s.metadata));
         let arguments = query.take_arguments().map_err(Error::Encode);
-        let persistent = Execute::persistent(&query);
+        let persistent = query.persistent();
 
         Box::pin(async move {
             let sql = query.sql();

@@ -81,9 +81,9 @@ pub struct PgConnectionInner {
     // trip, and reads their answers before its own; an error among them is its error.
     pub(crate) deferred: usize,
 
-    // MEKTEP PATCH: a deferred `BEGIN`, as the number of ReadyForQuery messages still to come
-    // up to and including its own, for the check upstream's `begin` makes before it returns.
-    pub(crate) deferred_begin: Option<usize>,
+    // MEKTEP PATCH: a `BEGIN` deferred, for the check upstream's `begin` makes before it
+    // returns. It is deferred only with nothing outstanding: its answer is the next one.
+    pub(crate) deferred_begin: bool,
 
     log_settings: LogSettings,
 }
@@ -130,14 +130,10 @@ impl PgConnection {
     /// the check that upstream's `begin` makes before it returns: a transaction is open.
     fn note_deferred_begin(&mut self) -> Result<(), Error> {
         self.inner.deferred = self.inner.deferred.saturating_sub(1);
-        if let Some(left) = self.inner.deferred_begin.as_mut() {
-            *left -= 1;
-            if *left == 0 {
-                self.inner.deferred_begin = None;
-                if !matches!(self.inner.transaction_status, TransactionStatus::Transaction) {
-                    return Err(Error::BeginFailed);
-                }
-            }
+        if std::mem::take(&mut self.inner.deferred_begin)
+            && !matches!(self.inner.transaction_status, TransactionStatus::Transaction)
+        {
+            return Err(Error::BeginFailed);
         }
         Ok(())
     }
