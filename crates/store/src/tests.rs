@@ -345,6 +345,106 @@ async fn submit_is_idempotent_and_scoped_to_the_parent() {
 }
 
 #[tokio::test]
+async fn a_school_decision_is_scoped_to_the_school_and_to_the_state_it_saw() {
+    for db in stores().await {
+        let s = &db.store;
+        let (parent, campaign) = parent_and_campaign(s).await;
+        let school = |bin: &'static str| NewSchool {
+            bin,
+            name_kk: "мектеп",
+            name_ru: "школа",
+            address: "Ақтөбе",
+            phone: "",
+            email: "",
+            design_capacity: 500,
+            places: &[("kk", 25)],
+        };
+        let ours = s
+            .create_school(&school("950140010007"), "test", "test", t0())
+            .await
+            .unwrap();
+        let theirs = s
+            .create_school(&school("960240010002"), "test", "test", t0())
+            .await
+            .unwrap();
+        let id = s
+            .create_application(
+                campaign,
+                parent,
+                "electronic",
+                &ApplicationForm {
+                    school_id: Some(ours),
+                    ..form("190315650018")
+                },
+                "test",
+                t0(),
+            )
+            .await
+            .unwrap();
+        let decide = |scope, from, effect| Transition {
+            application_id: id,
+            scope,
+            from,
+            to: "returned",
+            actor_id: None,
+            actor: "staff:1",
+            action: "return_for_correction",
+            source: "test",
+            effect,
+            notifications: &applications::no_notifications,
+            issues: None,
+        };
+        let returned = || Effect::Decide {
+            comment: Some("the photo is blurred"),
+            refusal_ground: None,
+        };
+        let status = || async {
+            s.application(id, Scope::Parent(parent))
+                .await
+                .unwrap()
+                .expect("the application")
+                .status
+        };
+        // Another school's clerk changes nothing, with or without a decision's effect: as for
+        // no such application.
+        for effect in [returned(), Effect::None] {
+            assert!(matches!(
+                s.transition_application(&decide(Scope::School(theirs), "draft", effect), t0())
+                    .await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        assert_eq!(status().await, "draft");
+        // Its own school, from a state that no longer holds: told what it is now.
+        assert_eq!(
+            s.transition_application(&decide(Scope::School(ours), "submitted", returned()), t0())
+                .await
+                .unwrap(),
+            TransitionOutcome::StateChanged {
+                now: "draft".into()
+            }
+        );
+        assert_eq!(status().await, "draft");
+        // From the state it saw: done.
+        assert!(matches!(
+            s.transition_application(&decide(Scope::School(ours), "draft", returned()), t0())
+                .await
+                .unwrap(),
+            TransitionOutcome::Done { .. }
+        ));
+        let after = s
+            .application(id, Scope::School(ours))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (after.status.as_str(), after.staff_comment.as_deref()),
+            ("returned", Some("the photo is blurred"))
+        );
+    }
+}
+
+#[tokio::test]
 async fn audit_chain_detects_changes_and_removals() {
     for db in stores().await {
         let s = &db.store;
