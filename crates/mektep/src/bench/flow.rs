@@ -41,6 +41,13 @@ pub struct Session {
 /// Why a parent stopped; the kind is what the report counts.
 pub struct Failure(pub String);
 
+impl Failure {
+    /// A request that failed on its way, with the step it was for.
+    fn at(step: &str, e: reqwest::Error) -> Failure {
+        Failure(format!("{step}: {}", Failure::from(e).0))
+    }
+}
+
 impl From<reqwest::Error> for Failure {
     fn from(e: reqwest::Error) -> Failure {
         let kind = if e.is_timeout() {
@@ -52,7 +59,12 @@ impl From<reqwest::Error> for Failure {
         } else {
             "transport"
         };
-        Failure(kind.into())
+        // The innermost cause tells a reset apart from a refused connection or a closed one.
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(source) = cause.source() {
+            cause = source;
+        }
+        Failure(format!("{kind}: {cause}"))
     }
 }
 
@@ -141,7 +153,7 @@ impl Browser<'_> {
                     .body(body.clone()),
             };
             let started = Instant::now();
-            let r = rb.send().await?;
+            let r = rb.send().await.map_err(|e| Failure::at(step, e))?;
             let status = r.status();
             self.jar.take(&r);
             let location = r
@@ -151,7 +163,7 @@ impl Browser<'_> {
                 .map(str::to_owned);
             let polite = status == StatusCode::SERVICE_UNAVAILABLE
                 && r.headers().contains_key(reqwest::header::RETRY_AFTER);
-            let text = r.text().await?;
+            let text = r.text().await.map_err(|e| Failure::at(step, e))?;
             let took = started.elapsed();
             if polite {
                 self.tally.refused += 1;

@@ -94,6 +94,17 @@ pub async fn run(args: BenchArgs, config: Config) -> Result<(), String> {
         (true, None) => return Err("--phased needs --server-pid".into()),
     };
     let concurrency = args.concurrency;
+    // Each parent on the path holds a connection: past the open-files limit the generator's
+    // own connects fail ("Too many open files"), which a run would count as the server's errors.
+    if let Some(limit) = open_files_limit()
+        && concurrency as u64 + 256 > limit
+    {
+        return Err(format!(
+            "--concurrency {concurrency} needs about {} open files, and this process may open {limit} \
+             (ulimit -n): run fewer parents at a time",
+            concurrency + 256
+        ));
+    }
     let store = crate::serve::open_store(&Config {
         database_max_connections: 4,
         ..config.clone()
@@ -337,6 +348,18 @@ impl Rush {
     }
 }
 
+/// The soft limit on open files, from /proc/self/limits (`None` if it cannot be read, or is
+/// unlimited).
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -344,22 +367,32 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Counts what the database holds, and checks every document file against its SHA-256.
 async fn check(store: &store::Store, config: &Config, acknowledged: u64) -> Result<Check, String> {
     let err = |e: store::StoreError| e.to_string();
-    let mut submitted = 0u64;
+    let mut submitted = std::collections::HashSet::new();
     for c in store.campaigns().await.map_err(err)? {
-        submitted += store
+        let in_status = store
             .applications_in_status(c.id, "submitted")
             .await
-            .map_err(err)?
-            .len() as u64;
+            .map_err(err)?;
+        submitted.extend(in_status.into_iter().map(|a| a.id));
     }
     // With the service's keys: the files are sealed, and fsck opens each one.
     let blobs = crate::storage::blob_store(config)?;
-    let documents = store.all_documents().await.map_err(err)?.len() as u64;
+    // A parent who gave up past the upload (an error, or refused too often under overload)
+    // leaves a draft with its documents, as a real parent would: those are counted apart.
+    let (of_submitted, of_drafts): (Vec<_>, Vec<_>) = store
+        .all_documents()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .partition(|d| submitted.contains(&d.application_id));
     let fsck = crate::fsck::check(store, &blobs, false).await?;
     let (missing, changed) = (fsck.missing.len() as u64, fsck.corrupt.len() as u64);
+    let submitted = submitted.len() as u64;
+    let documents = of_submitted.len() as u64;
     Ok(Check {
         submitted_in_database: submitted,
         documents_in_database: documents,
+        documents_of_drafts: of_drafts.len() as u64,
         missing_files: missing,
         changed_files: changed,
         ok: submitted == acknowledged && documents == 4 * acknowledged && missing + changed == 0,

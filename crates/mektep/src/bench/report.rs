@@ -148,7 +148,10 @@ pub struct PollFigures {
 #[derive(Serialize, Debug, Default)]
 pub struct Check {
     pub submitted_in_database: u64,
+    /// Documents of the submitted applications.
     pub documents_in_database: u64,
+    /// Documents of drafts left by parents who did not finish.
+    pub documents_of_drafts: u64,
     pub missing_files: u64,
     pub changed_files: u64,
     /// Every acknowledged submission is in the database with all its files.
@@ -248,9 +251,10 @@ impl Report {
         }
         if let Some(c) = &self.check {
             s.push_str(&format!(
-                "database: {} submitted applications, {} documents, {} missing and {} changed files: {}\n",
+                "database: {} submitted applications with {} documents ({} more in unfinished drafts), {} missing and {} changed files: {}\n",
                 c.submitted_in_database,
                 c.documents_in_database,
+                c.documents_of_drafts,
                 c.missing_files,
                 c.changed_files,
                 if c.ok { "OK" } else { "NOT OK" }
