@@ -10,6 +10,33 @@ use web::{AppInner, AppState, WebConfig};
 use crate::config::{Config, redact_url};
 use crate::demo;
 
+/// Connections the kernel holds for the server before it accepts them (it caps this at
+/// `net.core.somaxconn`, 4096 on current kernels). At the opening minute thousands of browsers
+/// connect within a second; with the usual 1,024 the rest of a burst was dropped, and a dropped
+/// connection is tried again by the browser only after one second, then three, then seven: a
+/// parent waited seconds before the server could even say it was busy.
+const LISTEN_BACKLOG: u32 = 4096;
+
+async fn listen(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As `TcpListener::bind` does: a restart binds again while old connections linger.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr) {
+            Ok(()) => return socket.listen(LISTEN_BACKLOG),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")
+    }))
+}
+
 pub async fn open_store(c: &Config) -> Result<Store, String> {
     std::fs::create_dir_all(&c.data_dir)
         .map_err(|e| format!("cannot create data dir {}: {e}", c.data_dir.display()))?;
@@ -143,7 +170,7 @@ pub async fn serve(c: Config) -> Result<(), String> {
     let worker = tokio::spawn(worker.run(worker_stopped.clone()));
     let jobs = tokio::spawn(web::jobs::run(state.clone(), worker_stopped));
     let app = web::router(state);
-    let listener = tokio::net::TcpListener::bind(&c.listen)
+    let listener = listen(&c.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", c.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
