@@ -109,12 +109,157 @@ pub async fn admit(request: Request, next: Next) -> Response {
         Some(_turn) => next.run(request).await,
         None => {
             note_refusal();
+            let drained = drain(request).await;
             let mut response = AppError::Overloaded.into_response();
-            response.headers_mut().insert(
+            let headers = response.headers_mut();
+            headers.insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),
             );
+            if !drained {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             response
         }
+    }
+}
+
+/// The most of a refused request's body that is read to keep its connection (an upload is at
+/// most 20 MiB by default); a larger one is not read, and its connection is closed.
+const DRAIN_LIMIT: u64 = 32 * 1024 * 1024;
+/// How long the rest of a refused request's body may take to arrive.
+const DRAIN_TIME: Duration = Duration::from_secs(20);
+
+/// Reads what is left of a refused request's body and throws it away; `false` when it was left
+/// unread (too large, too slow, or broken), and the connection must close.
+///
+/// Why: a browser sending documents is still sending when the refusal is ready. A server that
+/// answers and closes the connection with the rest unread makes the kernel reset it, and the
+/// browser then shows "connection reset" instead of the translated page: under overload that was
+/// the parents in the middle of an upload (bench/README.md, "Fourteenth round"). Reading costs a
+/// copy from the socket; the body is neither kept nor parsed.
+async fn drain(request: Request) -> bool {
+    use axum::body::HttpBody;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
+        return false;
+    }
+    let mut body = request.into_body();
+    if body.is_end_stream() {
+        return true;
+    }
+    let read_all = async {
+        let mut read = 0u64;
+        loop {
+            match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+                None => return true,
+                Some(Err(_)) => return false,
+                Some(Ok(frame)) => {
+                    read += frame.data_ref().map_or(0, |d| d.len() as u64);
+                    if read > DRAIN_LIMIT {
+                        return false;
+                    }
+                }
+            }
+        }
+    };
+    tokio::time::timeout(DRAIN_TIME, read_all)
+        .await
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll};
+
+    use axum::body::{Body, Bytes};
+    use axum::http::StatusCode;
+    use axum::routing::post;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A body sent in chunks, counting what the server read of it; `fail_after` chunks, if
+    /// set, it breaks off as a dropped connection would.
+    struct Counted {
+        chunks: usize,
+        chunk: usize,
+        fail_after: Option<usize>,
+        read: Arc<AtomicU64>,
+    }
+
+    impl axum::body::HttpBody for Counted {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            if self.fail_after == Some(0) {
+                return Poll::Ready(Some(Err(std::io::ErrorKind::ConnectionReset.into())));
+            }
+            if self.chunks == 0 {
+                return Poll::Ready(None);
+            }
+            self.chunks -= 1;
+            self.fail_after = self.fail_after.map(|n| n - 1);
+            self.read.fetch_add(self.chunk as u64, Ordering::Relaxed);
+            Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(vec![
+                0u8;
+                self.chunk
+            ])))))
+        }
+    }
+
+    async fn refused(declared: u64, fail_after: Option<usize>) -> (Response, u64) {
+        let read = Arc::new(AtomicU64::new(0));
+        let body = Counted {
+            chunks: 10,
+            chunk: 32 * 1024,
+            fail_after,
+            read: read.clone(),
+        };
+        let app = axum::Router::new()
+            .route("/auth/login", post(|| async { "signed in" }))
+            .layer(axum::middleware::from_fn(admit));
+        let request = Request::post("/auth/login")
+            .header(header::CONTENT_LENGTH, declared)
+            .body(Body::new(body))
+            .expect("request");
+        let response = app.oneshot(request).await.expect("infallible");
+        (response, read.load(Ordering::Relaxed))
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_is_read_to_its_end_unless_it_is_too_large() {
+        // Every turn taken and as many waiting: a newcomer is refused at once.
+        let _turns = TURNS.acquire_many(IN_FLIGHT as u32).await.expect("turns");
+        let _waiting: Vec<Waiting> = (0..IN_FLIGHT).map(|_| Waiting::start()).collect();
+
+        let whole = 10 * 32 * 1024;
+        let (response, read) = refused(whole, None).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
+        assert_eq!(read, whole, "the body is read to its end");
+        assert!(
+            !response.headers().contains_key(header::CONNECTION),
+            "the connection stays open for the next request"
+        );
+
+        let (response, read) = refused(DRAIN_LIMIT + 1, None).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(read, 0, "a body over the limit is not read");
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+
+        let (response, _) = refused(whole, Some(3)).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::CONNECTION], "close");
     }
 }
